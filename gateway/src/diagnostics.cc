@@ -1,0 +1,15 @@
+#include "gateway/diagnostics.h"
+
+namespace ec::gw {
+
+std::string format_diagnostic(const Diagnostic& d) {
+    if (d.line > 0) return d.file + ":" + std::to_string(d.line) + ": " + d.message;
+    return d.file + ": " + d.message;
+}
+
+std::string format_diagnostic_for_listing(const Diagnostic& d) {
+    if (d.line > 0) return d.file + " line " + std::to_string(d.line) + ": " + d.message;
+    return d.file + ": " + d.message;
+}
+
+}  // namespace ec::gw
