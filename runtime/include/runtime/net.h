@@ -1,0 +1,180 @@
+// TCP and Unix-socket networking on the reactor.
+//
+//  - SocketAddress: IPv4, IPv6 or Unix path; parses the listen forms of the reference
+//    (":10070", "0.0.0.0:10070", "[::1]:80", "host:port" with a literal IP, "10070",
+//    "unix:/run/x.sock").
+//  - TcpListener: one per core with SO_REUSEPORT; a multishot ACCEPT feeds accept().
+//  - TcpStream: owns a connected socket; recv/send/sendv are zero-allocation awaitables
+//    resuming with bytes (>= 0) or -errno. Sends use MSG_NOSIGNAL.
+#pragma once
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "runtime/cancel.h"
+#include "runtime/reactor.h"
+#include "runtime/task.h"
+#include "runtime/time.h"
+
+namespace ec::rt {
+
+class SocketAddress {
+public:
+    SocketAddress() = default;
+    static std::optional<SocketAddress> parse(std::string_view s, std::string* err = nullptr);
+    static SocketAddress ipv4(uint32_t host_order_addr, uint16_t port);
+    static SocketAddress loopback(uint16_t port) { return ipv4(0x7f000001u, port); }
+    static SocketAddress unix_path(std::string_view path);
+    static SocketAddress from_sockaddr(const sockaddr* sa, socklen_t len);
+
+    int family() const noexcept { return _ss.ss_family; }
+    uint16_t port() const noexcept;
+    const sockaddr* sa() const noexcept { return reinterpret_cast<const sockaddr*>(&_ss); }
+    socklen_t len() const noexcept { return _len; }
+    std::string to_string() const;
+    // Host part only ("127.0.0.1", "::1"), empty for Unix sockets.
+    std::string host_string() const;
+
+private:
+    sockaddr_storage _ss{};
+    socklen_t _len = 0;
+};
+
+struct ListenOptions {
+    int backlog = 4096;
+    bool reuse_port = true;
+};
+
+class TcpListener {
+public:
+    // Creates, binds and listens. Throws std::system_error naming the address on failure.
+    static std::unique_ptr<TcpListener> bind(const SocketAddress& addr, const ListenOptions& opts = {});
+    // Takes over an already-listening socket (systemd socket activation).
+    static std::unique_ptr<TcpListener> adopt(int fd);
+
+    ~TcpListener();
+    TcpListener(const TcpListener&) = delete;
+    TcpListener& operator=(const TcpListener&) = delete;
+
+    int fd() const noexcept { return _fd; }
+    SocketAddress local_address() const;
+
+    class AcceptAwaiter {
+    public:
+        explicit AcceptAwaiter(TcpListener& l) noexcept : _l(l) {}
+        bool await_ready() noexcept;
+        void await_suspend(std::coroutine_handle<> h) noexcept;
+        // Connected fd (>= 0), or -ECANCELED once the listener is closing.
+        int await_resume() noexcept { return _fd; }
+
+    private:
+        TcpListener& _l;
+        int _fd = -1;
+        friend class TcpListener;
+    };
+    // One accept() may be outstanding at a time.
+    AcceptAwaiter accept() noexcept { return AcceptAwaiter(*this); }
+
+    // Stops accepting (cancels the multishot accept and waits for its last CQE), closes
+    // queued connections and the socket. Safe to call more than once.
+    Task<void> close();
+
+private:
+    explicit TcpListener(int fd);
+    void arm() noexcept;
+    static void on_accept(Completion* c, int32_t res, uint32_t flags) noexcept;
+    void deliver(int fd_or_err) noexcept;
+
+    struct AcceptOp : Completion {
+        TcpListener* self;
+    };
+    int _fd;
+    AcceptOp _op{};
+    bool _armed = false;
+    bool _closing = false;
+    bool _closed = false;
+    std::deque<int> _queue;
+    AcceptAwaiter* _waiter = nullptr;
+    std::coroutine_handle<> _waiter_h;
+    std::coroutine_handle<> _close_waiter;
+    struct RetryTimer : Timer {
+        using Timer::Timer;
+        TcpListener* self = nullptr;
+    };
+    RetryTimer _retry;  // backoff after EMFILE/ENFILE so a full fd table cannot spin the core
+    uint64_t _accepted = 0;
+};
+
+class TcpStream {
+public:
+    TcpStream() = default;
+    explicit TcpStream(int fd) noexcept : _fd(fd) {}
+    TcpStream(TcpStream&& o) noexcept : _fd(std::exchange(o._fd, -1)) {}
+    TcpStream& operator=(TcpStream&& o) noexcept {
+        if (this != &o) {
+            close();
+            _fd = std::exchange(o._fd, -1);
+        }
+        return *this;
+    }
+    ~TcpStream() { close(); }
+
+    int fd() const noexcept { return _fd; }
+    bool is_open() const noexcept { return _fd >= 0; }
+    // Closes the descriptor now. Callers must not have an operation in flight.
+    void close() noexcept;
+    void set_nodelay(bool on) noexcept;
+
+    auto recv(std::span<char> buf, CancelToken tok = {}, int64_t timeout_ms = -1) noexcept {
+        int fd = _fd;
+        return uring_op([fd, buf](io_uring_sqe* s) { io_uring_prep_recv(s, fd, buf.data(), buf.size(), 0); }, tok,
+                        timeout_ms);
+    }
+    auto send(std::span<const char> buf, CancelToken tok = {}, int64_t timeout_ms = -1) noexcept {
+        int fd = _fd;
+        return uring_op(
+            [fd, buf](io_uring_sqe* s) { io_uring_prep_send(s, fd, buf.data(), buf.size(), MSG_NOSIGNAL); }, tok,
+            timeout_ms);
+    }
+    // Vectored send (header + body in one call). `iov` must stay valid until resumed.
+    auto sendv(const iovec* iov, size_t n, CancelToken tok = {}, int64_t timeout_ms = -1) noexcept {
+        int fd = _fd;
+        msghdr m{};
+        m.msg_iov = const_cast<iovec*>(iov);
+        m.msg_iovlen = n;
+        return uring_op([fd, m](io_uring_sqe* s) mutable { io_uring_prep_sendmsg(s, fd, &m, MSG_NOSIGNAL); }, tok,
+                        timeout_ms);
+    }
+
+    // Loops until everything is sent. Returns total bytes, or -errno.
+    Task<int64_t> send_all(std::span<const char> buf, CancelToken tok = {}, int64_t timeout_ms = -1);
+    // Loops over partial writes; `iov` is modified in place. Returns bytes or -errno.
+    Task<int64_t> sendv_all(iovec* iov, size_t n, CancelToken tok = {}, int64_t timeout_ms = -1);
+    // Sends `len` bytes of `file_fd` from `offset` without copying through user space
+    // (splice through a pipe owned by this stream). Returns bytes or -errno.
+    Task<int64_t> send_file(int file_fd, uint64_t offset, size_t len, CancelToken tok = {});
+
+private:
+    int _fd = -1;
+    int _pipe[2] = {-1, -1};
+};
+
+// Connects to `addr`; returns the stream or -errno (ETIMEDOUT when the deadline passes).
+struct ConnectResult {
+    TcpStream stream;
+    int error = 0;  // 0 or -errno
+};
+Task<ConnectResult> connect(const SocketAddress& addr, int64_t timeout_ms = -1, CancelToken tok = {});
+
+}  // namespace ec::rt

@@ -1,0 +1,364 @@
+#include "runtime/net.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <system_error>
+
+namespace ec::rt {
+
+// ----------------------------------------------------------------------------- address
+
+SocketAddress SocketAddress::ipv4(uint32_t host_order_addr, uint16_t port) {
+    SocketAddress a;
+    auto* in = reinterpret_cast<sockaddr_in*>(&a._ss);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    in->sin_addr.s_addr = htonl(host_order_addr);
+    a._len = sizeof(sockaddr_in);
+    return a;
+}
+
+SocketAddress SocketAddress::unix_path(std::string_view path) {
+    SocketAddress a;
+    auto* un = reinterpret_cast<sockaddr_un*>(&a._ss);
+    un->sun_family = AF_UNIX;
+    size_t n = std::min(path.size(), sizeof(un->sun_path) - 1);
+    std::memcpy(un->sun_path, path.data(), n);
+    a._len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n + 1);
+    return a;
+}
+
+SocketAddress SocketAddress::from_sockaddr(const sockaddr* sa, socklen_t len) {
+    SocketAddress a;
+    std::memcpy(&a._ss, sa, std::min<size_t>(len, sizeof a._ss));
+    a._len = len;
+    return a;
+}
+
+std::optional<SocketAddress> SocketAddress::parse(std::string_view s, std::string* err) {
+    auto fail = [&](const std::string& why) -> std::optional<SocketAddress> {
+        if (err) *err = why;
+        return std::nullopt;
+    };
+    if (s.starts_with("unix:")) {
+        auto path = s.substr(5);
+        if (path.empty() || path.size() >= sizeof(sockaddr_un::sun_path))
+            return fail("unix socket path is empty or longer than 107 bytes");
+        return unix_path(path);
+    }
+    std::string_view host, port;
+    if (s.starts_with('[')) {
+        auto close = s.find(']');
+        if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':')
+            return fail("expected [ipv6]:port");
+        host = s.substr(1, close - 1);
+        port = s.substr(close + 2);
+    } else if (auto colon = s.rfind(':'); colon != std::string_view::npos) {
+        host = s.substr(0, colon);
+        port = s.substr(colon + 1);
+    } else {
+        port = s;  // bare port number
+    }
+    unsigned p = 0;
+    auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
+    if (port.empty() || ec != std::errc() || ptr != port.data() + port.size() || p < 1 || p > 65535)
+        return fail("port must be a number from 1 to 65535");
+    SocketAddress a;
+    std::string h(host);
+    if (h.empty() || h == "0.0.0.0" || h == "*") {
+        return ipv4(0, static_cast<uint16_t>(p));
+    }
+    if (h == "localhost") return loopback(static_cast<uint16_t>(p));
+    auto* in = reinterpret_cast<sockaddr_in*>(&a._ss);
+    if (inet_pton(AF_INET, h.c_str(), &in->sin_addr) == 1) {
+        in->sin_family = AF_INET;
+        in->sin_port = htons(static_cast<uint16_t>(p));
+        a._len = sizeof(sockaddr_in);
+        return a;
+    }
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&a._ss);
+    if (inet_pton(AF_INET6, h.c_str(), &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(static_cast<uint16_t>(p));
+        a._len = sizeof(sockaddr_in6);
+        return a;
+    }
+    return fail("host '" + h + "' is not an IP address (names are resolved by the DNS resolver, not here)");
+}
+
+uint16_t SocketAddress::port() const noexcept {
+    if (_ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(&_ss)->sin_port);
+    if (_ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&_ss)->sin6_port);
+    return 0;
+}
+
+std::string SocketAddress::host_string() const {
+    char buf[INET6_ADDRSTRLEN] = {};
+    if (_ss.ss_family == AF_INET) {
+        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&_ss)->sin_addr, buf, sizeof buf);
+    } else if (_ss.ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&_ss)->sin6_addr, buf, sizeof buf);
+    }
+    return buf;
+}
+
+std::string SocketAddress::to_string() const {
+    if (_ss.ss_family == AF_UNIX) return std::string("unix:") + reinterpret_cast<const sockaddr_un*>(&_ss)->sun_path;
+    if (_ss.ss_family == AF_INET6) return "[" + host_string() + "]:" + std::to_string(port());
+    return host_string() + ":" + std::to_string(port());
+}
+
+// ----------------------------------------------------------------------------- listener
+
+std::unique_ptr<TcpListener> TcpListener::bind(const SocketAddress& addr, const ListenOptions& opts) {
+    int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::system_error(errno, std::generic_category(), "socket() for " + addr.to_string());
+    int one = 1;
+    if (addr.family() != AF_UNIX) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (opts.reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    }
+    if (::bind(fd, addr.sa(), addr.len()) != 0) {
+        int e = errno;
+        ::close(fd);
+        throw std::system_error(e, std::generic_category(),
+                                "cannot listen on " + addr.to_string() +
+                                    (e == EADDRINUSE ? " (address in use: another process holds this port)" : ""));
+    }
+    if (::listen(fd, opts.backlog) != 0) {
+        int e = errno;
+        ::close(fd);
+        throw std::system_error(e, std::generic_category(), "listen() on " + addr.to_string());
+    }
+    return std::unique_ptr<TcpListener>(new TcpListener(fd));
+}
+
+std::unique_ptr<TcpListener> TcpListener::adopt(int fd) { return std::unique_ptr<TcpListener>(new TcpListener(fd)); }
+
+TcpListener::TcpListener(int fd) : _fd(fd) {
+    _op.fn = &TcpListener::on_accept;
+    _op.self = this;
+    _retry.self = this;
+    _retry.set_callback([](Timer* t) noexcept {
+        TcpListener* l = static_cast<RetryTimer*>(t)->self;
+        if (!l->_closing) l->arm();
+    });
+}
+
+TcpListener::~TcpListener() {
+    // close() must have been awaited if the multishot accept was ever armed; otherwise
+    // the kernel could still complete into freed memory.
+    if (_armed) std::terminate();
+    for (int fd : _queue) ::close(fd);
+    if (_fd >= 0 && !_closed) ::close(_fd);
+}
+
+SocketAddress TcpListener::local_address() const {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    getsockname(_fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    return SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+void TcpListener::arm() noexcept {
+    if (_armed || _closing) return;
+    io_uring_sqe* s = Reactor::current().sqe();
+    io_uring_prep_multishot_accept(s, _fd, nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_sqe_set_data(s, static_cast<Completion*>(&_op));
+    _armed = true;
+}
+
+void TcpListener::deliver(int fd_or_err) noexcept {
+    if (_waiter) {
+        _waiter->_fd = fd_or_err;
+        _waiter = nullptr;
+        auto h = std::exchange(_waiter_h, {});
+        h.resume();
+    } else if (fd_or_err >= 0) {
+        _queue.push_back(fd_or_err);
+    }
+}
+
+void TcpListener::on_accept(Completion* c, int32_t res, uint32_t flags) noexcept {
+    TcpListener* self = static_cast<AcceptOp*>(c)->self;
+    bool more = flags & IORING_CQE_F_MORE;
+    if (!more) self->_armed = false;
+    if (res >= 0) {
+        ++self->_accepted;
+        if (self->_closing) ::close(res);
+        else self->deliver(res);
+    }
+    if (!more) {
+        if (self->_closing) {
+            if (self->_close_waiter) Reactor::current().post(std::exchange(self->_close_waiter, {}));
+            return;
+        }
+        if (res == -EMFILE || res == -ENFILE || res == -ENOBUFS || res == -ENOMEM) {
+            // Out of descriptors/memory: back off 10 ms instead of spinning on the error.
+            Reactor& r = Reactor::current();
+            r.timers().schedule(self->_retry, r.now_ms() + 10);
+            return;
+        }
+        self->arm();
+    }
+}
+
+bool TcpListener::AcceptAwaiter::await_ready() noexcept {
+    if (_l._closing) {
+        _fd = -ECANCELED;
+        return true;
+    }
+    if (!_l._queue.empty()) {
+        _fd = _l._queue.front();
+        _l._queue.pop_front();
+        return true;
+    }
+    return false;
+}
+
+void TcpListener::AcceptAwaiter::await_suspend(std::coroutine_handle<> h) noexcept {
+    _l._waiter = this;
+    _l._waiter_h = h;
+    if (!_l._armed && !_l._retry.armed()) _l.arm();
+}
+
+Task<void> TcpListener::close() {
+    if (_closed) co_return;
+    _closing = true;
+    if (_waiter) deliver(-ECANCELED);
+    if (_armed) {
+        struct WaitDisarm {
+            TcpListener& l;
+            bool await_ready() const noexcept { return !l._armed; }
+            void await_suspend(std::coroutine_handle<> h) noexcept { l._close_waiter = h; }
+            void await_resume() const noexcept {}
+        };
+        submit_cancel(Reactor::current(), &_op);
+        co_await WaitDisarm{*this};
+    }
+    if (_retry.armed()) Reactor::current().timers().cancel(_retry);
+    for (int fd : _queue) ::close(fd);
+    _queue.clear();
+    ::close(_fd);
+    _closed = true;
+}
+
+// ----------------------------------------------------------------------------- stream
+
+void TcpStream::close() noexcept {
+    if (_fd >= 0) {
+        ::close(_fd);
+        _fd = -1;
+    }
+    if (_pipe[0] >= 0) {
+        ::close(_pipe[0]);
+        ::close(_pipe[1]);
+        _pipe[0] = _pipe[1] = -1;
+    }
+}
+
+void TcpStream::set_nodelay(bool on) noexcept {
+    int v = on ? 1 : 0;
+    setsockopt(_fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v);
+}
+
+Task<int64_t> TcpStream::send_all(std::span<const char> buf, CancelToken tok, int64_t timeout_ms) {
+    int64_t total = 0;
+    while (!buf.empty()) {
+        int r = co_await send(buf, tok, timeout_ms);
+        if (r < 0) co_return r;
+        if (r == 0) co_return -EPIPE;
+        total += r;
+        buf = buf.subspan(static_cast<size_t>(r));
+    }
+    co_return total;
+}
+
+Task<int64_t> TcpStream::sendv_all(iovec* iov, size_t n, CancelToken tok, int64_t timeout_ms) {
+    int64_t total = 0;
+    while (n > 0) {
+        int r = co_await sendv(iov, n, tok, timeout_ms);
+        if (r < 0) co_return r;
+        if (r == 0) co_return -EPIPE;
+        total += r;
+        auto left = static_cast<size_t>(r);
+        while (n > 0 && left >= iov->iov_len) {
+            left -= iov->iov_len;
+            ++iov;
+            --n;
+        }
+        if (n > 0) {
+            iov->iov_base = static_cast<char*>(iov->iov_base) + left;
+            iov->iov_len -= left;
+        }
+    }
+    co_return total;
+}
+
+Task<int64_t> TcpStream::send_file(int file_fd, uint64_t offset, size_t len, CancelToken tok) {
+    if (_pipe[0] < 0) {
+        if (::pipe2(_pipe, O_CLOEXEC) != 0) co_return -errno;
+        fcntl(_pipe[1], F_SETPIPE_SZ, 1 << 20);
+    }
+    int64_t total = 0;
+    while (len > 0) {
+        size_t chunk = std::min<size_t>(len, 1 << 20);
+        int in_fd = file_fd, pw = _pipe[1];
+        auto off = static_cast<int64_t>(offset);
+        int n = co_await uring_op(
+            [=](io_uring_sqe* s) {
+                io_uring_prep_splice(s, in_fd, off, pw, -1, static_cast<unsigned>(chunk), SPLICE_F_MOVE);
+            },
+            tok);
+        if (n <= 0) co_return n == 0 ? -EIO : n;  // short file
+        int pr = _pipe[0], sock = _fd;
+        int left = n;
+        while (left > 0) {
+            int m = co_await uring_op(
+                [=](io_uring_sqe* s) {
+                    io_uring_prep_splice(s, pr, -1, sock, -1, static_cast<unsigned>(left), SPLICE_F_MOVE);
+                },
+                tok);
+            if (m <= 0) {
+                // The pipe may hold unsent bytes: it cannot be reused for this stream.
+                ::close(_pipe[0]);
+                ::close(_pipe[1]);
+                _pipe[0] = _pipe[1] = -1;
+                co_return m == 0 ? -EPIPE : m;
+            }
+            left -= m;
+        }
+        total += n;
+        offset += static_cast<uint64_t>(n);
+        len -= static_cast<size_t>(n);
+    }
+    co_return total;
+}
+
+Task<ConnectResult> connect(const SocketAddress& addr, int64_t timeout_ms, CancelToken tok) {
+    ConnectResult out;
+    int fd = ::socket(addr.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        out.error = -errno;
+        co_return out;
+    }
+    SocketAddress a = addr;
+    int r = co_await uring_op([fd, &a](io_uring_sqe* s) { io_uring_prep_connect(s, fd, a.sa(), a.len()); }, tok,
+                              timeout_ms);
+    if (r < 0) {
+        ::close(fd);
+        out.error = (r == -ECANCELED && !tok.cancelled()) ? -ETIMEDOUT : r;
+        co_return out;
+    }
+    out.stream = TcpStream(fd);
+    if (addr.family() != AF_UNIX) out.stream.set_nodelay(true);
+    co_return out;
+}
+
+}  // namespace ec::rt

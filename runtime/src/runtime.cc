@@ -1,0 +1,98 @@
+#include "runtime/runtime.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace ec::rt {
+
+Runtime::Runtime(RuntimeOptions opts) : _pin(opts.pin_threads), _ropts(opts.reactor) {
+    unsigned n = opts.cores;
+    if (n == 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        n = online > 0 ? static_cast<unsigned>(online) : 1;
+    }
+    _cores = n;
+    _reactors.assign(n, nullptr);
+}
+
+void Runtime::stop_all() {
+    for (Reactor* r : _reactors)
+        if (r) r->post_remote([r] { r->stop(); });
+}
+
+void Runtime::run(const std::function<Task<void>(unsigned core)>& per_core) {
+    std::mutex mu;
+    std::condition_variable cv;
+    unsigned started = 0;
+    bool abort_start = false;
+    std::vector<std::exception_ptr> errors(_cores);
+
+    auto body = [&](unsigned core) {
+        if (_pin) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(core % CPU_SETSIZE, &set);
+            pthread_setaffinity_np(pthread_self(), sizeof set, &set);
+        }
+        std::unique_ptr<Reactor> reactor;
+        try {
+            reactor = std::make_unique<Reactor>(core, _ropts);
+            reactor->set_runtime(this);
+        } catch (...) {
+            errors[core] = std::current_exception();
+        }
+        {
+            // Every reactor exists before any core's task runs, so submit_to works at once.
+            std::unique_lock lk(mu);
+            _reactors[core] = reactor.get();
+            if (!reactor) abort_start = true;
+            ++started;
+            cv.notify_all();
+            cv.wait(lk, [&] { return started == _cores; });
+            if (abort_start) {
+                _reactors[core] = nullptr;
+                return;
+            }
+        }
+        try {
+            reactor->block_on(per_core(core));
+        } catch (...) {
+            errors[core] = std::current_exception();
+        }
+        // Keep serving cross-core messages until every core is done, so a late
+        // submit_to from a peer still finds this reactor alive.
+        {
+            std::unique_lock lk(mu);
+            --started;
+            cv.notify_all();
+        }
+        Reactor* self = reactor.get();
+        std::atomic<bool> all_done{false};
+        std::thread waiter([&] {
+            std::unique_lock lk(mu);
+            cv.wait(lk, [&] { return started == 0; });
+            all_done = true;
+            self->post_remote([self] { self->stop(); });
+        });
+        self->run();
+        waiter.join();
+        std::unique_lock lk(mu);
+        _reactors[core] = nullptr;
+    };
+
+    std::vector<std::thread> threads;
+    threads.reserve(_cores);
+    for (unsigned i = 1; i < _cores; ++i) threads.emplace_back(body, i);
+    body(0);
+    for (auto& t : threads) t.join();
+    for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
+}
+
+}  // namespace ec::rt
