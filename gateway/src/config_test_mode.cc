@@ -45,9 +45,10 @@ void print_host_report(const CompiledHost& host, const std::string& url, std::os
     gourl::Url parsed;
     const CompiledRule* rule = nullptr;
     if (gourl::parse(normalized, bufs, parsed).empty()) {
+        std::string fold;
         std::string a;
         std::string b;
-        rule = host.match_rule(parsed.path, parsed.raw_query, a, b);
+        rule = host.match_rule(parsed.path, parsed.raw_query, fold, a, b);
     }
     const ResolvedConfig& rc = rule ? rule->resolved : host.default_resolved;
 

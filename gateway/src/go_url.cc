@@ -1,5 +1,7 @@
 #include "gateway/go_url.h"
 
+#include <cstring>
+
 namespace ec::gw::gourl {
 namespace {
 
@@ -88,7 +90,9 @@ std::string_view parse_host(std::string_view host, std::string& out) {
 
 }  // namespace
 
-bool should_escape(unsigned char c, Mode mode) {
+namespace {
+
+bool should_escape_slow(unsigned char c, Mode mode) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return false;
     if (mode == Mode::host || mode == Mode::zone) {
         switch (c) {
@@ -162,12 +166,41 @@ bool should_escape(unsigned char c, Mode mode) {
     return true;
 }
 
+// One 256-bit table per mode, built once from the rules above (which mirror Go's shouldEscape).
+struct EscapeTables {
+    bool table[7][256];
+    EscapeTables() {
+        for (int m = 0; m < 7; ++m) {
+            for (int c = 0; c < 256; ++c)
+                table[m][c] = should_escape_slow(static_cast<unsigned char>(c), static_cast<Mode>(m));
+        }
+    }
+};
+
+const EscapeTables& escape_tables() {
+    static const EscapeTables t;
+    return t;
+}
+
+}  // namespace
+
+bool should_escape(unsigned char c, Mode mode) {
+    return escape_tables().table[static_cast<int>(mode)][c];
+}
+
 void escape_append(std::string_view s, Mode mode, std::string& out) {
+    const bool* table = escape_tables().table[static_cast<int>(mode)];
+    // Fast path: nothing to escape (the common case for paths, hosts and keys).
+    std::size_t clean = 0;
+    while (clean < s.size() && !table[static_cast<unsigned char>(s[clean])])
+        ++clean;
+    out.append(s.data(), clean);
+    s.remove_prefix(clean);
     for (char ch : s) {
         auto c = static_cast<unsigned char>(ch);
         if (c == ' ' && mode == Mode::query_component) {
             out.push_back('+');
-        } else if (should_escape(c, mode)) {
+        } else if (table[c]) {
             out.push_back('%');
             out.push_back(k_upper_hex[c >> 4]);
             out.push_back(k_upper_hex[c & 15]);
@@ -178,6 +211,15 @@ void escape_append(std::string_view s, Mode mode, std::string& out) {
 }
 
 bool unescape_append(std::string_view s, Mode mode, std::string& out) {
+    if (mode != Mode::host && mode != Mode::zone) {
+        // Fast path: nothing to decode.
+        bool plain = std::memchr(s.data(), '%', s.size()) == nullptr &&
+                     (mode != Mode::query_component || std::memchr(s.data(), '+', s.size()) == nullptr);
+        if (plain) {
+            out.append(s);
+            return true;
+        }
+    }
     // Validate first, exactly like Go's unescape, then decode.
     for (std::size_t i = 0; i < s.size();) {
         char c = s[i];

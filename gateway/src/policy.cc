@@ -1,6 +1,10 @@
 #include "gateway/policy.h"
 
+#include <xxhash.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstring>
 
 #include "gateway/ascii.h"
 
@@ -116,17 +120,37 @@ const CompiledDimension* CompiledHost::find_dimension(int id) const {
     return nullptr;
 }
 
-const CompiledDimension* CompiledHost::detect_dimension(std::string_view user_agent) const {
+namespace {
+
+std::string_view fold_into(std::string_view in, std::string& buf) {
+    buf.resize(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i)
+        buf[i] = ascii_lower(in[i]);
+    return buf;
+}
+
+}  // namespace
+
+const CompiledDimension* CompiledHost::detect_dimension(std::string_view user_agent,
+                                                        std::string& fold) const {
+    std::string_view lowered = fold_into(user_agent, fold);
     for (const auto& e : ua_order) {
-        if (e.pattern->matches(user_agent)) return e.dimension;
+        if (e.pattern->matches_folded(user_agent, lowered)) return e.dimension;
     }
     return nullptr;
 }
 
+const CompiledDimension* CompiledHost::detect_dimension(std::string_view user_agent) const {
+    std::string fold;
+    return detect_dimension(user_agent, fold);
+}
+
 const CompiledRule* CompiledHost::match_rule(std::string_view path, std::string_view raw_query,
-                                             std::string& scratch, std::string& value) const {
+                                             std::string& fold, std::string& scratch,
+                                             std::string& value) const {
+    std::string_view lowered = fold_into(path, fold);
     for (const auto& rule : rules) {
-        if (!rule->pattern->matches(path)) continue;
+        if (!rule->pattern->matches_folded(path, lowered)) continue;
         bool ok = true;
         for (const auto& q : rule->query) {
             if (!gourl::query_first_value(raw_query, q.key, scratch, value)) {
@@ -177,6 +201,8 @@ const Pattern* Policy::own(Pattern p) {
 }
 
 void Policy::index_domains() {
+    // Any value unique per build will do; a nanosecond clock reading is.
+    _epoch = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1;
     _by_domain.clear();
     for (const auto& h : _hosts) {
         for (const auto& d : h->domains)
@@ -186,11 +212,56 @@ void Policy::index_domains() {
               [](const auto& a, const auto& b) { return a.first < b.first; });
 }
 
+void UaCache::reserve() {
+    if (_entries.empty()) {
+        _entries.resize(2 * k_sets);
+        _victim.resize(k_sets);
+    }
+}
+
+const UaCache::Entry* UaCache::find(const Policy& policy, const CompiledHost* host, std::string_view ua,
+                                    std::uint64_t hash) const {
+    const Entry* set = &_entries[2 * (hash % k_sets)];
+    for (int way = 0; way < 2; ++way) {
+        const Entry& e = set[way];
+        if (e.epoch == policy.epoch() && e.hash == hash && e.host == host && e.len == ua.size() &&
+            std::memcmp(e.ua, ua.data(), ua.size()) == 0) {
+            return &e;
+        }
+    }
+    return nullptr;
+}
+
+bool UaCache::lookup(const Policy& policy, const CompiledHost* host, std::string_view ua, std::uint64_t hash,
+                     const CompiledDimension** dim) const {
+    if (_entries.empty() || ua.size() > k_max_ua) return false;
+    const Entry* e = find(policy, host, ua, hash);
+    if (!e) return false;
+    *dim = e->dim;
+    return true;
+}
+
+void UaCache::store(const Policy& policy, const CompiledHost* host, std::string_view ua, std::uint64_t hash,
+                    const CompiledDimension* dim) {
+    if (_entries.empty() || ua.size() > k_max_ua) return;
+    std::size_t set = hash % k_sets;
+    Entry& e = _entries[2 * set + _victim[set]];
+    _victim[set] ^= 1;
+    e.epoch = policy.epoch();
+    e.hash = hash;
+    e.host = host;
+    e.dim = dim;
+    e.len = static_cast<std::uint32_t>(ua.size());
+    std::memcpy(e.ua, ua.data(), ua.size());
+}
+
 void DecisionScratch::reserve(std::size_t max_url) {
+    ua_cache.reserve();
     normalize.reserve(max_url);
     normalized.reserve(3 * max_url + 64);
     query_decode.reserve(max_url);
     query_value.reserve(max_url);
+    fold.reserve(max_url);
     reason.reserve(256);
 }
 
@@ -239,7 +310,12 @@ void decide(const Policy& policy, const RequestInput& in, DecisionScratch& s, De
     out.host = host;
 
     // F-GW-09/10: dimension.
-    const CompiledDimension* dim = host->detect_dimension(in.user_agent);
+    const CompiledDimension* dim = nullptr;
+    const std::uint64_t ua_hash = XXH3_64bits(in.user_agent.data(), in.user_agent.size());
+    if (!s.ua_cache.lookup(policy, host, in.user_agent, ua_hash, &dim)) {
+        dim = host->detect_dimension(in.user_agent, s.fold);
+        s.ua_cache.store(policy, host, in.user_agent, ua_hash, dim);
+    }
     out.detected = dim;
     if (dim && dim->action == DimensionAction::block) return fail(Verdict::dimension_blocked, "Forbidden");
     if (!dim) {
@@ -259,7 +335,8 @@ void decide(const Policy& policy, const RequestInput& in, DecisionScratch& s, De
     }
 
     // F-GW-11/12: rule, resolved config, action.
-    const CompiledRule* rule = host->match_rule(url.path, url.raw_query, s.query_decode, s.query_value);
+    const CompiledRule* rule =
+        host->match_rule(url.path, url.raw_query, s.fold, s.query_decode, s.query_value);
     const ResolvedConfig* rc = rule ? &rule->resolved : &host->default_resolved;
     out.rule = rule;
     out.config = rc;

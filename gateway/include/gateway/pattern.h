@@ -44,6 +44,10 @@ class Pattern {
 
     bool matches(std::string_view input) const;
 
+    // The same, given `lowered` = `input` with ASCII letters lower-cased (same length). Callers testing many
+    // patterns against one input fold it once and save the per-pattern case folding.
+    bool matches_folded(std::string_view input, std::string_view lowered) const;
+
     PatternKind kind() const { return _kind; }
     // The pattern exactly as written (including any "~" prefix).
     const std::string& text() const { return _text; }
@@ -58,6 +62,10 @@ class Pattern {
     std::string _lower;  // exact/wildcard: lower-cased pattern (without '*' for wildcards, pieces below)
     std::vector<std::uint32_t> _piece_ends;  // wildcard: end offset in _lower of each '*'-separated piece
     std::unique_ptr<re2::RE2> _re;
+    // Literal text every match must contain (or, for a '^'-anchored regex, start with): "OAI-SearchBot/" for
+    // `OAI-SearchBot\/\d+`. Checked with a plain search before RE2 runs; compared case-folded for "~*".
+    std::string _literal;
+    bool _literal_anchored = false;
 };
 
 // Syntax checks the original's validator adds on top of compilation for URL and User-Agent patterns

@@ -159,11 +159,13 @@ struct CompiledHost {
     const std::string& primary_domain() const { return domains.front(); }
     const CompiledDimension* find_dimension(std::string_view name) const;
     const CompiledDimension* find_dimension(int id) const;
-    // First dimension whose pattern matches the User-Agent, in detection order; nullptr if none.
+    // First dimension whose pattern matches the User-Agent, in detection order; nullptr if none. `fold` is a
+    // scratch buffer (reserve it to avoid allocation).
+    const CompiledDimension* detect_dimension(std::string_view user_agent, std::string& fold) const;
     const CompiledDimension* detect_dimension(std::string_view user_agent) const;
-    // First matching rule for a decoded path and raw query; nullptr if none.
-    const CompiledRule* match_rule(std::string_view path, std::string_view raw_query, std::string& scratch,
-                                   std::string& value) const;
+    // First matching rule for a decoded path and raw query; nullptr if none. The strings are scratch buffers.
+    const CompiledRule* match_rule(std::string_view path, std::string_view raw_query, std::string& fold,
+                                   std::string& scratch, std::string& value) const;
 };
 
 class Policy {
@@ -180,6 +182,9 @@ class Policy {
     bool ssrf_protection = true;
     std::vector<Cidr> ssrf_allow;
 
+    // Distinguishes this policy from any earlier one at the same address (per-worker caches check it).
+    std::uint64_t epoch() const { return _epoch; }
+
     // Building (policy_compile.cc).
     CompiledHost& add_host(std::unique_ptr<CompiledHost> host);
     const Pattern* own(Pattern p);
@@ -189,6 +194,7 @@ class Policy {
     std::vector<std::unique_ptr<CompiledHost>> _hosts;
     std::vector<std::pair<std::string, const CompiledHost*>> _by_domain;  // sorted
     std::vector<std::unique_ptr<Pattern>> _patterns;
+    std::uint64_t _epoch = 0;
 };
 
 // What the caller knows about the /render request.
@@ -209,12 +215,44 @@ enum class Verdict : std::uint8_t {
     normalize_failed,   // 400 "Failed to normalize URL: <reason>"
 };
 
+// Remembers recent (host, User-Agent) → dimension results. Crawler traffic uses a handful of User-Agent
+// strings, so most requests skip pattern matching entirely. Two-way set associative, fixed size, owned by one
+// worker.
+class UaCache {
+  public:
+    static constexpr std::size_t k_sets = 128;
+    static constexpr std::size_t k_max_ua = 320;
+
+    void reserve();
+    // True on a hit; *dim is the cached result (nullptr = no dimension matched).
+    bool lookup(const Policy& policy, const CompiledHost* host, std::string_view ua, std::uint64_t hash,
+                const CompiledDimension** dim) const;
+    void store(const Policy& policy, const CompiledHost* host, std::string_view ua, std::uint64_t hash,
+               const CompiledDimension* dim);
+
+  private:
+    struct Entry {
+        std::uint64_t epoch = 0;
+        std::uint64_t hash = 0;
+        const CompiledHost* host = nullptr;
+        const CompiledDimension* dim = nullptr;
+        std::uint32_t len = 0;
+        char ua[k_max_ua];
+    };
+    const Entry* find(const Policy& policy, const CompiledHost* host, std::string_view ua,
+                      std::uint64_t hash) const;
+    std::vector<Entry> _entries;        // k_sets * 2
+    std::vector<std::uint8_t> _victim;  // per set: which way to replace next
+};
+
 // Caller-owned buffers reused across decisions (one per worker). reserve() once; no allocation afterwards.
 struct DecisionScratch {
+    UaCache ua_cache;
     NormalizeScratch normalize;
     std::string normalized;
     std::string query_decode;
     std::string query_value;
+    std::string fold;  // ASCII-lower-cased copy of the User-Agent / path being matched
     std::string reason;
     char host_lower[256] = {};
     void reserve(std::size_t max_url = 8192);

@@ -49,6 +49,26 @@ TEST(Pattern, RegexSearchSemantics) {
     EXPECT_TRUE(m("~*^/category/[a-z-]+$", "/CATEGORY/shoes"));
 }
 
+TEST(Pattern, LiteralPrefilterNeverChangesTheResult) {
+    // Regexes get a literal prefilter (required prefix or substring); these pin its soundness.
+    EXPECT_TRUE(m("~^ga_", "ga_x"));
+    EXPECT_FALSE(m("~^ga_", "xga_"));
+    EXPECT_TRUE(m("~*^ga_", "GA_y"));
+    EXPECT_TRUE(m("~ab?c", "ac"));  // optional last literal is dropped from the prefilter
+    EXPECT_TRUE(m("~^ab*c", "ac"));
+    EXPECT_TRUE(m("~^ab{0,2}c", "ac"));
+    EXPECT_TRUE(m("~^a|b", "b"));  // alternation disables the prefilter
+    EXPECT_TRUE(m("~(?i)^abc", "ABC"));
+    EXPECT_TRUE(m("~*OAI-SearchBot\\/\\d", "x oai-searchbot/1"));
+    EXPECT_FALSE(m("~OAI-SearchBot\\/\\d", "x oai-searchbot/1"));
+    EXPECT_TRUE(m("~\\.(gif|png)$", "/a.png"));
+    EXPECT_TRUE(m("~^Mozilla\\/5\\.0 \\(X\\)", "Mozilla/5.0 (X) Y"));
+    EXPECT_FALSE(m("~^Mozilla\\/5\\.0 \\(X\\)", "Mozilla/5.0 (Y) X"));
+    auto p = *Pattern::compile("~*^/Collections/[a-z]+$");
+    EXPECT_TRUE(p.matches_folded("/COLLECTIONS/abc", "/collections/abc"));
+    EXPECT_FALSE(p.matches_folded("/COLLECTION/abc", "/collection/abc"));
+}
+
 TEST(Pattern, CompileErrors) {
     std::string err;
     EXPECT_FALSE(Pattern::compile("", &err));
