@@ -213,6 +213,7 @@ void escape_append(std::string_view s, Mode mode, std::string& out) {
 bool unescape_append(std::string_view s, Mode mode, std::string& out) {
     if (mode != Mode::host && mode != Mode::zone) {
         // Fast path: nothing to decode.
+        if (s.empty()) return true;
         bool plain = std::memchr(s.data(), '%', s.size()) == nullptr &&
                      (mode != Mode::query_component || std::memchr(s.data(), '+', s.size()) == nullptr);
         if (plain) {

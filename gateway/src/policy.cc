@@ -225,7 +225,7 @@ const UaCache::Entry* UaCache::find(const Policy& policy, const CompiledHost* ho
     for (int way = 0; way < 2; ++way) {
         const Entry& e = set[way];
         if (e.epoch == policy.epoch() && e.hash == hash && e.host == host && e.len == ua.size() &&
-            std::memcmp(e.ua, ua.data(), ua.size()) == 0) {
+            (ua.empty() || std::memcmp(e.ua, ua.data(), ua.size()) == 0)) {
             return &e;
         }
     }
@@ -252,7 +252,7 @@ void UaCache::store(const Policy& policy, const CompiledHost* host, std::string_
     e.host = host;
     e.dim = dim;
     e.len = static_cast<std::uint32_t>(ua.size());
-    std::memcpy(e.ua, ua.data(), ua.size());
+    if (!ua.empty()) std::memcpy(e.ua, ua.data(), ua.size());
 }
 
 void DecisionScratch::reserve(std::size_t max_url) {

@@ -130,7 +130,7 @@ MapReader::MapReader(const YAML::Node& node, std::string path, ReadContext& ctx)
         return;
     }
     for (auto it = node.begin(); it != node.end(); ++it) {
-        const YAML::Node& k = it->first;
+        const YAML::Node k = it->first;  // by value: the iterator hands out a temporary proxy
         if (!k.IsScalar()) {
             _ctx.diag->error(_ctx.file, line_of(k), "'" + _path + "': keys must be plain strings");
             continue;

@@ -180,6 +180,12 @@ TEST_F(PolicyTest, DecisionVerdicts) {
     EXPECT_EQ(d.normalized_url, "https://example.com/p?a=1&b=2");
     EXPECT_EQ(std::string(d.url_hash_hex, 16), hash_hex(url_hash("https://example.com/p?a=1&b=2")));
     EXPECT_EQ(decide_for("https://example.com/a%zz").verdict, Verdict::invalid_url);
+    // No User-Agent at all: unmatched (twice, the second answer comes from the per-worker cache).
+    for (int i = 0; i < 2; ++i) {
+        d = decide_for("https://example.com/", "");
+        EXPECT_TRUE(d.unmatched);
+        EXPECT_EQ(d.action, Action::bypass);
+    }
 }
 
 TEST_F(PolicyTest, DisabledHostFailsAuthentication) {
