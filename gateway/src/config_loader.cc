@@ -1,7 +1,6 @@
 #include <glob.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 
 #include "config_parse.h"
@@ -11,13 +10,6 @@
 
 namespace ec::gw {
 namespace {
-
-bool process_env(const std::string& name, std::string& value) {
-    const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): read at load only
-    if (!v) return false;
-    value = v;
-    return true;
-}
 
 // hosts.include: relative to the main file's directory; a directory means "<dir>/*.yaml"; otherwise a glob.
 std::vector<std::string> resolve_include(const std::string& dir, const std::string& include) {
@@ -41,7 +33,7 @@ std::vector<std::string> resolve_include(const std::string& dir, const std::stri
 
 LoadResult load_config(const std::string& path, const LoadOptions& options) {
     LoadResult result;
-    detail::EnvLookup env = options.env ? detail::EnvLookup(options.env) : detail::EnvLookup(process_env);
+    detail::EnvLookup env = options.env ? detail::EnvLookup(options.env) : detail::EnvLookup(rt::yaml::process_env);
     detail::ReadContext ctx{path, &result.diagnostics, &env};
     if (!detail::parse_global_file(path, result.global, ctx)) return result;
 

@@ -360,24 +360,11 @@ void read_rotation(MapReader& parent, std::optional<model::Rotation>& out) {
     out = std::move(m);
 }
 
-bool load_yaml(const std::string& path, YAML::Node& root, ReadContext& ctx) {
-    try {
-        root = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-        ctx.diag->error(path, 0, "cannot read file");
-        return false;
-    } catch (const YAML::Exception& e) {
-        ctx.diag->error(path, e.mark.is_null() ? 0 : e.mark.line + 1, "YAML syntax error: " + e.msg);
-        return false;
-    }
-    return true;
-}
-
 }  // namespace
 
 bool parse_global_file(const std::string& path, model::Global& g, ReadContext& ctx) {
     YAML::Node root;
-    if (!load_yaml(path, root, ctx)) return false;
+    if (!rt::yaml::load_file(path, root, ctx)) return false;
     g.file = path;
     MapReader r(root, "", ctx);
     if (!r.ok()) return false;
@@ -520,7 +507,7 @@ bool parse_global_file(const std::string& path, model::Global& g, ReadContext& c
 
 bool parse_hosts_file(const std::string& path, std::vector<model::Host>& out, ReadContext& ctx) {
     YAML::Node root;
-    if (!load_yaml(path, root, ctx)) return false;
+    if (!rt::yaml::load_file(path, root, ctx)) return false;
     MapReader r(root, "", ctx);
     if (!r.ok()) return false;
     int key_line = 0;

@@ -5,12 +5,14 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <stdexcept>
+#include <system_error>
 
 #include "runtime/when_all.h"
 
@@ -20,14 +22,14 @@ namespace detail {
 
 namespace {
 
-constexpr size_t kRecvBuffer = 64 * 1024;
+constexpr size_t kRecvBuffer = size_t{64} << 10;
 // Bytes handed to the parser at a time: hiredis compacts its buffer after every 1 KB
 // consumed, moving what is left, so feeding small chunks keeps that cost linear.
-constexpr size_t kFeedChunk = 16 * 1024;
+constexpr size_t kFeedChunk = size_t{16} << 10;
 // A send buffer that grew past this (a huge value) is released after use.
-constexpr size_t kKeepBuffer = 1 << 20;
+constexpr size_t kKeepBuffer = size_t{1} << 20;
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 void set_keepalive(int fd) noexcept {
     // Detect a peer that vanished without a FIN/RST (pulled cable, dead VM) within ~30 s,
@@ -181,6 +183,7 @@ Call* Connection::fifo_pop() noexcept {
 }
 
 void Connection::issue(Call& c, std::span<const ArgList> parts) {
+    assert(Reactor::current_or_null() == _reactor && "a redis client is used only on the core that created it");
     ++_stats.commands;
     if (_state == State::idle) ensure_started();
     if (_state == State::closed) return c.finish(make_error(Errc::closed, c._name));
@@ -442,7 +445,7 @@ Task<void> Connection::close() {
 // ------------------------------------------------------------------------- Call
 
 Call::Call(detail::Connection* conn, std::span<const ArgList> parts, uint64_t deadline_ms, CancelToken tok)
-    : _conn(nullptr), _deadline_ms(deadline_ms), _tok(tok), _timer(&Call::on_timer), _cancel(&Call::on_cancel) {
+    : _deadline_ms(deadline_ms), _tok(tok), _timer(&Call::on_timer), _cancel(&Call::on_cancel) {
     _timer.self = this;
     _cancel.self = this;
     if (!parts.empty() && parts[0].size() > 0) {

@@ -238,6 +238,9 @@ ReplyParser::ReplyParser() : _impl(std::make_unique<Impl>()) {
     _impl->reader = redisReaderCreateWithFunctions(&Impl::functions);
     if (!_impl->reader) throw std::bad_alloc();
     _impl->reader->privdata = _impl.get();
+    // hiredis frees its buffer whenever it is empty and has more than maxbuf spare; keep
+    // enough for a full recv so steady traffic does not reallocate it per feed.
+    _impl->reader->maxbuf = size_t{256} << 10;
 }
 
 ReplyParser::~ReplyParser() { redisReaderFree(_impl->reader); }
@@ -264,7 +267,7 @@ Script::Script(std::string source) : _source(std::move(source)) {
     unsigned char md[SHA_DIGEST_LENGTH];
     SHA1(reinterpret_cast<const unsigned char*>(_source.data()), _source.size(), md);
     static constexpr char kHex[] = "0123456789abcdef";
-    _sha1.resize(2 * SHA_DIGEST_LENGTH);
+    _sha1.resize(size_t{2} * SHA_DIGEST_LENGTH);
     for (size_t i = 0; i < SHA_DIGEST_LENGTH; ++i) {
         _sha1[2 * i] = kHex[md[i] >> 4];
         _sha1[2 * i + 1] = kHex[md[i] & 15];

@@ -13,20 +13,13 @@
 #include <vector>
 
 #include "gateway/duration.h"
+#include "runtime/config_setting.h"
 
 namespace ec::gw::model {
 
+// A value as written, with its line (runtime/config_setting.h).
 template <class T>
-struct Setting {
-    std::optional<T> value;
-    int line = 0;          // line of the value (or of its key)
-    bool invalid = false;  // present but unusable; an error was already reported
-
-    bool has() const { return value.has_value(); }
-    const T& operator*() const { return *value; }
-    const T* operator->() const { return &*value; }
-    T value_or(T fallback) const { return value ? *value : fallback; }
-};
+using Setting = rt::Setting<T>;
 
 using StringList = std::vector<std::string>;
 using IntList = std::vector<std::int64_t>;

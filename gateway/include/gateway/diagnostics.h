@@ -1,38 +1,14 @@
-// Configuration errors and warnings, each naming the file and line it comes from.
+// Configuration errors and warnings, each naming the file and line it comes from. The types are the
+// runtime's domain-free ones (runtime/config_diagnostics.h); these names keep the gateway's spelling.
 #pragma once
 
-#include <string>
-#include <vector>
+#include "runtime/config_diagnostics.h"
 
 namespace ec::gw {
 
-struct Diagnostic {
-    std::string file;  // path as given (main file) or resolved (host files)
-    int line = 0;      // 1-based; 0 when no single line is responsible
-    std::string message;
-};
-
-// "file:line: message" ("file: message" when line is 0).
-std::string format_diagnostic(const Diagnostic& d);
-
-// The same in the -t listing style of the original: "file line N: message" ("file: message").
-std::string format_diagnostic_for_listing(const Diagnostic& d);
-
-class Diagnostics {
-  public:
-    void error(std::string file, int line, std::string message) {
-        _errors.push_back({std::move(file), line, std::move(message)});
-    }
-    void warning(std::string file, int line, std::string message) {
-        _warnings.push_back({std::move(file), line, std::move(message)});
-    }
-    const std::vector<Diagnostic>& errors() const { return _errors; }
-    const std::vector<Diagnostic>& warnings() const { return _warnings; }
-    bool has_errors() const { return !_errors.empty(); }
-
-  private:
-    std::vector<Diagnostic> _errors;
-    std::vector<Diagnostic> _warnings;
-};
+using rt::Diagnostic;
+using rt::Diagnostics;
+using rt::format_diagnostic;
+using rt::format_diagnostic_for_listing;
 
 }  // namespace ec::gw

@@ -1,20 +1,12 @@
-// Listen addresses as accepted by the configuration (reference C-03): ":10070", "0.0.0.0:10070",
-// "127.0.0.1:10070", "host:port", "[::1]:10070" and a bare port "10070". Port must be 1-65535.
+// Listen addresses as accepted by the configuration (reference C-03). The parser is the runtime's
+// domain-free one (runtime/listen_address.h); these names keep the gateway's spelling.
 #pragma once
 
-#include <optional>
-#include <string>
-#include <string_view>
+#include "runtime/listen_address.h"
 
 namespace ec::gw {
 
-struct ListenAddress {
-    std::string host;  // empty = all interfaces
-    int port = 0;
-};
-
-// Parses and range-checks. On failure returns nullopt and sets *error, e.g.
-// "invalid listen address format: x" or "port must be between 1 and 65535, got 0".
-std::optional<ListenAddress> parse_listen_address(std::string_view text, std::string* error = nullptr);
+using rt::ListenAddress;
+using rt::parse_listen_address;
 
 }  // namespace ec::gw

@@ -278,7 +278,7 @@ private:
         Call* self = nullptr;
     };
 
-    detail::Connection* _conn;  // non-null while queued on the connection
+    detail::Connection* _conn = nullptr;  // non-null while queued on the connection
     uint64_t _seq = 0;
     uint64_t _deadline_ms;
     uint64_t _issued_ms = 0;

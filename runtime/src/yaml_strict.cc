@@ -1,10 +1,11 @@
-#include "yaml_reader.h"
+#include "runtime/yaml_strict.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
-namespace ec::gw::detail {
+namespace ec::rt::yaml {
 namespace {
 
 bool is_plain(const YAML::Node& node) {
@@ -34,6 +35,40 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
         std::swap(prev, cur);
     }
     return prev[b.size()];
+}
+
+std::string did_you_mean(std::string_view word, std::span<const std::string> candidates) {
+    std::string best;
+    std::size_t best_d = std::string::npos;
+    for (const std::string& k : candidates) {
+        std::size_t d = edit_distance(word, k);
+        if (d < best_d) {
+            best = k;
+            best_d = d;
+        }
+    }
+    if (!best.empty() && best_d <= std::max<std::size_t>(2, word.size() / 4)) return best;
+    return {};
+}
+
+bool process_env(const std::string& name, std::string& value) {
+    const char* v = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe): read at load only
+    if (!v) return false;
+    value = v;
+    return true;
+}
+
+bool load_file(const std::string& path, YAML::Node& root, ReadContext& ctx) {
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        ctx.diag->error(path, 0, "cannot read file");
+        return false;
+    } catch (const YAML::Exception& e) {
+        ctx.diag->error(path, e.mark.is_null() ? 0 : e.mark.line + 1, "YAML syntax error: " + e.msg);
+        return false;
+    }
+    return true;
 }
 
 bool scalar_to_int(const YAML::Node& node, std::int64_t& out) {
@@ -172,7 +207,7 @@ void MapReader::type_error(const YAML::Node& node, std::string_view key, std::st
                      "'" + key_path(key) + "' must be " + std::string(expected) + shown);
 }
 
-void MapReader::str(std::string_view key, model::Setting<std::string>& out, bool expand_env) {
+void MapReader::str(std::string_view key, Setting<std::string>& out, bool expand_env) {
     Entry* e = find(key);
     if (!e || e->value.IsNull()) return;
     out.line = line_of(e->value, line_of(e->key_node));
@@ -195,7 +230,7 @@ void MapReader::str(std::string_view key, model::Setting<std::string>& out, bool
     out.value = std::move(v);
 }
 
-void MapReader::boolean(std::string_view key, model::Setting<bool>& out) {
+void MapReader::boolean(std::string_view key, Setting<bool>& out) {
     Entry* e = find(key);
     if (!e || e->value.IsNull()) return;
     out.line = line_of(e->value, line_of(e->key_node));
@@ -208,7 +243,7 @@ void MapReader::boolean(std::string_view key, model::Setting<bool>& out) {
     out.value = b;
 }
 
-void MapReader::integer(std::string_view key, model::Setting<std::int64_t>& out) {
+void MapReader::integer(std::string_view key, Setting<std::int64_t>& out) {
     Entry* e = find(key);
     if (!e || e->value.IsNull()) return;
     out.line = line_of(e->value, line_of(e->key_node));
@@ -221,7 +256,7 @@ void MapReader::integer(std::string_view key, model::Setting<std::int64_t>& out)
     out.value = v;
 }
 
-void MapReader::duration(std::string_view key, model::Setting<Duration>& out) {
+void MapReader::duration(std::string_view key, Setting<Duration>& out) {
     Entry* e = find(key);
     if (!e || e->value.IsNull()) return;
     out.line = line_of(e->value, line_of(e->key_node));
@@ -240,7 +275,7 @@ void MapReader::duration(std::string_view key, model::Setting<Duration>& out) {
     out.value = *d;
 }
 
-void MapReader::str_list(std::string_view key, model::Setting<model::StringList>& out) {
+void MapReader::str_list(std::string_view key, Setting<std::vector<std::string>>& out) {
     Entry* e = find(key);
     if (!e || e->value.IsNull()) return;
     out.line = line_of(e->value, line_of(e->key_node));
@@ -249,7 +284,7 @@ void MapReader::str_list(std::string_view key, model::Setting<model::StringList>
         out.invalid = true;
         return;
     }
-    model::StringList list;
+    std::vector<std::string> list;
     for (const auto& item : e->value) {
         if (!item.IsScalar()) {
             type_error(item, key, "a list of strings");
@@ -261,7 +296,7 @@ void MapReader::str_list(std::string_view key, model::Setting<model::StringList>
     out.value = std::move(list);
 }
 
-void MapReader::int_list(std::string_view key, model::Setting<model::IntList>& out) {
+void MapReader::int_list(std::string_view key, Setting<std::vector<std::int64_t>>& out) {
     Entry* e = find(key);
     if (!e || e->value.IsNull()) return;
     out.line = line_of(e->value, line_of(e->key_node));
@@ -270,7 +305,7 @@ void MapReader::int_list(std::string_view key, model::Setting<model::IntList>& o
         out.invalid = true;
         return;
     }
-    model::IntList list;
+    std::vector<std::int64_t> list;
     for (const auto& item : e->value) {
         std::int64_t v = 0;
         if (!scalar_to_int(item, v)) {
@@ -303,20 +338,10 @@ void MapReader::finish() {
     for (const Entry& e : _entries) {
         if (e.used) continue;
         std::string msg = "unknown key '" + e.key + "'";
-        std::string best;
-        std::size_t best_d = std::string::npos;
-        for (const std::string& k : _known) {
-            std::size_t d = edit_distance(e.key, k);
-            if (d < best_d) {
-                best = k;
-                best_d = d;
-            }
-        }
-        if (!best.empty() && best_d <= std::max<std::size_t>(2, e.key.size() / 4)) {
-            msg += " (did you mean '" + best + "'?)";
-        }
+        std::string best = did_you_mean(e.key, _known);
+        if (!best.empty()) msg += " (did you mean '" + best + "'?)";
         _ctx.diag->error(_ctx.file, line_of(e.key_node), msg);
     }
 }
 
-}  // namespace ec::gw::detail
+}  // namespace ec::rt::yaml

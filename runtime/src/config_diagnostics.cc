@@ -1,6 +1,6 @@
-#include "gateway/diagnostics.h"
+#include "runtime/config_diagnostics.h"
 
-namespace ec::gw {
+namespace ec::rt {
 
 std::string format_diagnostic(const Diagnostic& d) {
     if (d.line > 0) return d.file + ":" + std::to_string(d.line) + ": " + d.message;
@@ -12,4 +12,4 @@ std::string format_diagnostic_for_listing(const Diagnostic& d) {
     return d.file + ": " + d.message;
 }
 
-}  // namespace ec::gw
+}  // namespace ec::rt

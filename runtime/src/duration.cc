@@ -1,9 +1,9 @@
-#include "gateway/duration.h"
+#include "runtime/duration.h"
 
 #include <cstdint>
 #include <limits>
 
-namespace ec::gw {
+namespace ec::rt {
 namespace {
 
 constexpr std::uint64_t k_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
@@ -230,4 +230,4 @@ std::string go_duration_string(Duration d) {
     return std::string(buf + w, sizeof buf - w);
 }
 
-}  // namespace ec::gw
+}  // namespace ec::rt

@@ -1,8 +1,8 @@
-#include "gateway/listen_address.h"
+#include "runtime/listen_address.h"
 
 #include <charconv>
 
-namespace ec::gw {
+namespace ec::rt {
 namespace {
 
 bool parse_port_digits(std::string_view s, int& port) {
@@ -63,4 +63,4 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
     return out;
 }
 
-}  // namespace ec::gw
+}  // namespace ec::rt
