@@ -6,7 +6,8 @@ source "$(dirname "$0")/common.bash"
 need python3
 need_built benches/load/static_server benches/load/idle_conns_client
 N=${CONNS:-10000}
-ulimit -n $((N * 2 + 1024)) 2>/dev/null || { echo "cannot raise the fd limit to $((N * 2 + 1024)) (run as root or raise the hard limit)" >&2; exit 3; }
+# Server and client are separate processes: each needs N descriptors plus a margin.
+ulimit -n $((N + 1024)) 2>/dev/null || { echo "cannot raise the fd limit to $((N + 1024)) (hard limit: $(ulimit -Hn)); raise it (LimitNOFILE / ulimit -Hn)" >&2; exit 3; }
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }

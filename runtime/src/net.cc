@@ -5,7 +5,9 @@
 #include <netinet/tcp.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <vector>
 #include <charconv>
 #include <cstring>
 #include <system_error>
@@ -256,11 +258,6 @@ void TcpStream::close() noexcept {
         ::close(_fd);
         _fd = -1;
     }
-    if (_pipe[0] >= 0) {
-        ::close(_pipe[0]);
-        ::close(_pipe[1]);
-        _pipe[0] = _pipe[1] = -1;
-    }
 }
 
 void TcpStream::set_nodelay(bool on) noexcept {
@@ -301,23 +298,61 @@ Task<int64_t> TcpStream::sendv_all(iovec* iov, size_t n, CancelToken tok, int64_
     co_return total;
 }
 
-Task<int64_t> TcpStream::send_file(int file_fd, uint64_t offset, size_t len, CancelToken tok) {
-    if (_pipe[0] < 0) {
-        if (::pipe2(_pipe, O_CLOEXEC) != 0) co_return -errno;
-        fcntl(_pipe[1], F_SETPIPE_SZ, 1 << 20);
+namespace {
+
+// Pipes for splice, pooled per thread: a pipe is only needed while a body is in flight,
+// so connections never hold two extra descriptors each.
+struct PipePool {
+    std::vector<std::array<int, 2>> free;
+    ~PipePool() {
+        for (auto& p : free) {
+            ::close(p[0]);
+            ::close(p[1]);
+        }
     }
+    bool acquire(std::array<int, 2>& out) {
+        if (!free.empty()) {
+            out = free.back();
+            free.pop_back();
+            return true;
+        }
+        int fds[2];
+        if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+        out = {fds[0], fds[1]};
+        return true;
+    }
+    void release(const std::array<int, 2>& p, bool clean) {
+        if (clean && free.size() < 64) {
+            free.push_back(p);
+        } else {
+            ::close(p[0]);
+            ::close(p[1]);
+        }
+    }
+};
+thread_local PipePool t_pipes;
+
+}  // namespace
+
+Task<int64_t> TcpStream::send_file(int file_fd, uint64_t offset, size_t len, CancelToken tok) {
+    std::array<int, 2> pipe{};
+    if (!t_pipes.acquire(pipe)) co_return -errno;
     int64_t total = 0;
+    bool clean = true;
     while (len > 0) {
-        size_t chunk = std::min<size_t>(len, 1 << 20);
-        int in_fd = file_fd, pw = _pipe[1];
+        size_t chunk = std::min<size_t>(len, 64 * 1024);  // the default pipe capacity
+        int in_fd = file_fd, pw = pipe[1];
         auto off = static_cast<int64_t>(offset);
         int n = co_await uring_op(
             [=](io_uring_sqe* s) {
                 io_uring_prep_splice(s, in_fd, off, pw, -1, static_cast<unsigned>(chunk), SPLICE_F_MOVE);
             },
             tok);
-        if (n <= 0) co_return n == 0 ? -EIO : n;  // short file
-        int pr = _pipe[0], sock = _fd;
+        if (n <= 0) {
+            t_pipes.release(pipe, true);
+            co_return n == 0 ? -EIO : n;  // file shorter than promised
+        }
+        int pr = pipe[0], sock = _fd;
         int left = n;
         while (left > 0) {
             int m = co_await uring_op(
@@ -326,10 +361,8 @@ Task<int64_t> TcpStream::send_file(int file_fd, uint64_t offset, size_t len, Can
                 },
                 tok);
             if (m <= 0) {
-                // The pipe may hold unsent bytes: it cannot be reused for this stream.
-                ::close(_pipe[0]);
-                ::close(_pipe[1]);
-                _pipe[0] = _pipe[1] = -1;
+                clean = false;  // bytes may be stranded in the pipe: never reuse it
+                t_pipes.release(pipe, clean);
                 co_return m == 0 ? -EPIPE : m;
             }
             left -= m;
@@ -338,6 +371,7 @@ Task<int64_t> TcpStream::send_file(int file_fd, uint64_t offset, size_t len, Can
         offset += static_cast<uint64_t>(n);
         len -= static_cast<size_t>(n);
     }
+    t_pipes.release(pipe, clean);
     co_return total;
 }
 

@@ -162,12 +162,11 @@ public:
     // Loops over partial writes; `iov` is modified in place. Returns bytes or -errno.
     Task<int64_t> sendv_all(iovec* iov, size_t n, CancelToken tok = {}, int64_t timeout_ms = -1);
     // Sends `len` bytes of `file_fd` from `offset` without copying through user space
-    // (splice through a pipe owned by this stream). Returns bytes or -errno.
+    // (splice through a pipe borrowed from a per-thread pool). Returns bytes or -errno.
     Task<int64_t> send_file(int file_fd, uint64_t offset, size_t len, CancelToken tok = {});
 
 private:
     int _fd = -1;
-    int _pipe[2] = {-1, -1};
 };
 
 // Connects to `addr`; returns the stream or -errno (ETIMEDOUT when the deadline passes).
