@@ -12,12 +12,12 @@
 //  - Connection loss: every pending command fails at once with Errc::connection_lost
 //    ("redis 127.0.0.1:6379 lost: <reason>"), then the client reconnects with
 //    exponential backoff and jitter (Options::reconnect_min doubling up to
-//    reconnect_max) and redoes AUTH/SELECT. Commands issued while a connection attempt
-//    is in flight are queued and sent once it is up (still bounded by their deadline);
-//    commands issued while the client waits out a backoff fail at once with
-//    Errc::not_connected naming the last error, so callers can fall back instead of
-//    stalling. reconnect_max (500 ms by default) bounds how long a restarted server
-//    stays unused.
+//    reconnect_max) and redoes AUTH/SELECT. Commands issued during the first connection
+//    attempt (at start, or right after a loss) are queued and sent once it is up, still
+//    bounded by their deadline; once an attempt has failed, commands fail at once with
+//    Errc::not_connected naming the last error until a connection is up again, so
+//    callers fall back (bypass) instead of stalling on a dead server. reconnect_max
+//    (500 ms by default) bounds how long a restarted server stays unused.
 //  - Scripts: Script holds a Lua source and its SHA1 (computed locally); eval() calls
 //    EVALSHA and, on NOSCRIPT, pipelines SCRIPT LOAD + EVALSHA once.
 //  - Subscriber: a separate connection for pub/sub; subscriptions survive reconnects.
