@@ -184,6 +184,38 @@ TEST(RedisClient, DeadlineAbandonsLateReplyWithoutDesync) {
     });
 }
 
+TEST(RedisClient, ManyAbandonedCallsNeverDesynchronise) {
+    EC_REQUIRE_REDIS_SERVER();
+    RedisServer srv;
+    with_client(options_for(srv.addr()), [](Client& c) -> Task<void> {
+        // Every third call has an already-passed deadline: it times out if its reply has
+        // not arrived when it is awaited, and its reply must then be skipped in order.
+        std::vector<std::unique_ptr<Call>> calls;
+        for (int i = 0; i < 300; ++i) {
+            const std::string payload = "p" + std::to_string(i);
+            if (i % 3 == 0) calls.emplace_back(new Call(c.command({"ECHO", payload}, Deadline::after(Millis(0)))));
+            else calls.emplace_back(new Call(c.command({"ECHO", payload})));
+        }
+        int timed_out = 0, wrong = 0;
+        for (int i = 0; i < 300; ++i) {
+            auto r = co_await *calls[static_cast<size_t>(i)];
+            if (!r) {
+                if (i % 3 != 0 || r.error().code != Errc::timeout) ++wrong;
+                ++timed_out;
+            } else if (r->str() != "p" + std::to_string(i)) {
+                ++wrong;
+            }
+        }
+        calls.clear();
+        EXPECT_EQ(wrong, 0);
+        EXPECT_GT(timed_out, 0);  // the first is awaited before anything was even sent
+        auto after = co_await c.command({"ECHO", "last"});
+        CO_ASSERT(after);
+        EXPECT_EQ(after->str(), "last");
+        EXPECT_EQ(c.stats().discarded, static_cast<uint64_t>(timed_out));
+    });
+}
+
 TEST(RedisClient, CancelTokenAbandonsCall) {
     EC_REQUIRE_REDIS_SERVER();
     RedisServer srv;
