@@ -1,6 +1,7 @@
 #include "runtime/runtime.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -18,15 +19,17 @@ Runtime::Runtime(RuntimeOptions opts) : _pin(opts.pin_threads), _ropts(opts.reac
         n = online > 0 ? static_cast<unsigned>(online) : 1;
     }
     _cores = n;
-    _reactors.assign(n, nullptr);
+    _reactors = std::make_unique<std::atomic<Reactor*>[]>(n);
+    for (unsigned i = 0; i < n; ++i) _reactors[i].store(nullptr);
 }
 
 void Runtime::stop_all() {
-    for (Reactor* r : _reactors)
-        if (r) r->post_remote([r] { r->stop(); });
+    for (unsigned i = 0; i < _cores; ++i)
+        if (Reactor* r = _reactors[i].load(std::memory_order_acquire)) r->post_remote([r] { r->stop(); });
 }
 
 void Runtime::run(const std::function<Task<void>(unsigned core)>& per_core) {
+    ::signal(SIGPIPE, SIG_IGN);
     std::mutex mu;
     std::condition_variable cv;
     unsigned started = 0;
@@ -50,13 +53,13 @@ void Runtime::run(const std::function<Task<void>(unsigned core)>& per_core) {
         {
             // Every reactor exists before any core's task runs, so submit_to works at once.
             std::unique_lock lk(mu);
-            _reactors[core] = reactor.get();
+            _reactors[core].store(reactor.get(), std::memory_order_release);
             if (!reactor) abort_start = true;
             ++started;
             cv.notify_all();
             cv.wait(lk, [&] { return started == _cores; });
             if (abort_start) {
-                _reactors[core] = nullptr;
+                _reactors[core].store(nullptr, std::memory_order_release);
                 return;
             }
         }
@@ -83,7 +86,7 @@ void Runtime::run(const std::function<Task<void>(unsigned core)>& per_core) {
         self->run();
         waiter.join();
         std::unique_lock lk(mu);
-        _reactors[core] = nullptr;
+        _reactors[core].store(nullptr, std::memory_order_release);
     };
 
     std::vector<std::thread> threads;

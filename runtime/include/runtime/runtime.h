@@ -3,11 +3,14 @@
 // Runtime::run(fn) starts `cores` threads (optionally pinned), creates a Reactor on
 // each, calls fn(core) there and runs that reactor until the returned Task finishes.
 // run() returns when every core's task has finished and rethrows the first failure.
+// run() sets SIGPIPE to "ignore" for the process: sockets use MSG_NOSIGNAL, but a write
+// to a pipe whose reader died (a crashed child) must fail with EPIPE, not kill us.
 //
 // submit_to(core, fn) runs `fn` on another core and resumes the caller on its own core
 // with fn's result; fn may return a plain value or a Task (which is awaited there).
 #pragma once
 
+#include <atomic>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -34,9 +37,14 @@ public:
     Runtime& operator=(const Runtime&) = delete;
 
     unsigned cores() const noexcept { return _cores; }
-    // Valid while run() is running (from any thread).
-    Reactor& reactor(unsigned core) const noexcept { return *_reactors[core]; }
-    Reactor* reactor_if_started(unsigned core) const noexcept { return _reactors[core]; }
+    // Valid while run() is running: every reactor exists before any core's task starts
+    // and stays until every core's task has finished (safe from any thread then).
+    Reactor& reactor(unsigned core) const noexcept { return *_reactors[core].load(std::memory_order_acquire); }
+    // Null before start and after shutdown. The pointer may dangle as soon as run()
+    // returns: callers outside the runtime must synchronise with run() themselves.
+    Reactor* reactor_if_started(unsigned core) const noexcept {
+        return _reactors[core].load(std::memory_order_acquire);
+    }
 
     void run(const std::function<Task<void>(unsigned core)>& per_core);
 
@@ -48,7 +56,7 @@ private:
     unsigned _cores;
     bool _pin;
     ReactorOptions _ropts;
-    std::vector<Reactor*> _reactors;
+    std::unique_ptr<std::atomic<Reactor*>[]> _reactors;
 };
 
 namespace detail {
