@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,18 @@ namespace ec::rs {
 namespace {
 
 constexpr size_t kReadChunk = 256 * 1024;
+
+// EC_CDP_TRACE=1 prints every message (truncated) to stderr: a debugging aid.
+bool trace_enabled() {
+    static const bool on = [] {
+        const char* v = getenv("EC_CDP_TRACE");  // NOLINT(concurrency-mt-unsafe): read once
+        return v && *v == '1';
+    }();
+    return on;
+}
+void trace(const char* dir, std::string_view msg) {
+    std::fprintf(stderr, "cdp %s %.*s\n", dir, static_cast<int>(std::min<size_t>(msg.size(), 400)), msg.data());
+}
 constexpr size_t kPad = simdjson::SIMDJSON_PADDING;
 
 std::string copy_padded(const char* p, size_t n) {
@@ -199,6 +212,7 @@ uint64_t CdpClient::enqueue(std::string_view method, std::string_view params, st
         json_append_string(_out, session);
     }
     _out += "}";
+    if (trace_enabled()) trace(">>", std::string_view(_out).substr(_out.rfind("{\"id\":")));
     _out.push_back('\0');
     if (!_writer_running && _open) {
         _writer_running = true;
@@ -284,6 +298,7 @@ rt::Task<void> CdpClient::read_loop() {
 }
 
 void CdpClient::dispatch(const char* msg, size_t len) {
+    if (trace_enabled()) trace("<<", std::string_view(msg, len));
     uint64_t id = 0;
     bool is_error = false;
     if (fast_reply_prefix(msg, len, id, is_error)) {

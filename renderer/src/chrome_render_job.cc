@@ -212,7 +212,7 @@ rt::Task<RenderResult> RenderJob::run() {
     _cdp.add_sink(_session, this);
     _sink_added = true;
 
-    // 2. Set-up and navigation, one batch.
+    // 2. Set-up in one batch, replies awaited together, then the navigation.
     auto setup = [&](std::string_view method, std::string params) {
         _setup.push_back(std::make_unique<CdpCall>(_cdp, method, params, _session, &_sig));
     };
@@ -244,6 +244,26 @@ rt::Task<RenderResult> RenderJob::run() {
                                                     .num("deviceScaleFactor", 1)
                                                     .boolean("mobile", width < 768)
                                                     .take());
+    // The set-up is applied by the page's renderer while Page.navigate is handled by the
+    // browser at once: navigating before the replies are in lets the first sub-requests
+    // go out without the extra header and the blocklist (seen here). One round trip.
+    for (;;) {
+        if (std::all_of(_setup.begin(), _setup.end(), [](const auto& c) { return c->done(); })) break;
+        if (Stop s = stop_reason(); s != Stop::none) {
+            finish_failure(r, s == Stop::redirect ? Stop::crash : s);
+            co_return r;
+        }
+        co_await _sig.wait_until(_hard_ms, _cancel);
+    }
+    for (const auto& c : _setup) {
+        if (c->result().status == CdpStatus::closed) {
+            finish_failure(r, Stop::crash);
+            co_return r;
+        }
+        if (!c->ok())
+            _log.warn("render set-up command failed",
+                      {{"chrome_id", _proc.id()}, {"url", _req.url}, {"error", c->result().message}});
+    }
     const uint64_t nav_sent = now_ms();
     CdpCall nav(_cdp, "Page.navigate", JsonObject().str("url", _req.url).take(), _session, &_sig);
 
@@ -281,11 +301,6 @@ rt::Task<RenderResult> RenderJob::run() {
             if (std::string_view loader = nr["loaderId"].str(); !loader.empty()) {
                 if (_loaders.empty()) _loaders.emplace_back(loader);
             }
-            for (const auto& c : _setup) {
-                if (c->done() && !c->ok() && c->result().status == CdpStatus::error)
-                    _log.warn("render set-up command failed",
-                              {{"chrome_id", _proc.id()}, {"url", _req.url}, {"error", c->result().message}});
-            }
             if (nr["isDownload"].boolean()) {
                 r = fail(error_type::navigation_failed, "the URL is a download, not a page: " + _req.url);
                 co_return r;
@@ -303,7 +318,7 @@ rt::Task<RenderResult> RenderJob::run() {
         // F-RS-11: the main document answered 3xx: success, no HTML, the target as final_url.
         r.success = true;
         r.chrome_id = _proc.id();
-        r.headers = std::move(_redirect_headers);
+        r.headers = raw_headers_for(_redirect_status, std::move(_redirect_headers));
         fill_metrics(r);
         r.metrics.status_code = _redirect_status;
         r.metrics.final_url = _redirect_url;
@@ -383,7 +398,7 @@ rt::Task<RenderResult> RenderJob::run() {
         int status = _main_status;
         if (status == 0) status = static_cast<int>(value["nav_status"].i64());
         r.chrome_id = _proc.id();
-        r.headers = std::move(_main_headers);
+        r.headers = raw_headers_for(_main_status, std::move(_main_headers));
         fill_metrics(r);
         r.metrics.timed_out = timed_out;
         r.metrics.final_url = std::string(value["url"].str(_req.url));
@@ -480,6 +495,12 @@ rt::Task<RenderResult> RenderJob::run() {
     co_return r;
 }
 
+HeaderList RenderJob::raw_headers_for(int status, HeaderList fallback) {
+    for (auto& [code, h] : _raw_headers)
+        if (code == status) return std::move(h);
+    return fallback;
+}
+
 bool RenderJob::reached_wait_event() const noexcept {
     if (_loaders.empty()) return false;
     const std::string& current = _loaders.back();
@@ -533,6 +554,11 @@ void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
                 _main_headers = split_headers(resp["headers"]);
                 _sig.notify();
             }
+        } else if (ev == "responseReceivedExtraInfo") {
+            // The raw headers of a hop of the main document, Set-Cookie included (the
+            // responseReceived copy omits it); they may come before or after it.
+            if (!_nav_request.empty() && p["requestId"].str() == _nav_request && _raw_headers.size() < 8)
+                _raw_headers.emplace_back(static_cast<int>(p["statusCode"].i64()), split_headers(p["headers"]));
         } else if (ev == "loadingFinished") {
             _net.on_finished(p, now);
         } else if (ev == "loadingFailed") {

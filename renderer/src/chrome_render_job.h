@@ -2,7 +2,8 @@
 //
 //   1. Target.createBrowserContext → createTarget(about:blank) → attachToTarget (flat):
 //      three dependent round trips, then this job is the session's event sink.
-//   2. Set-up and Page.navigate in ONE write, the replies awaited together: Page and
+//   2. Set-up in ONE write, the replies awaited together (the renderer applies them;
+//      navigating earlier races the first sub-requests), then Page.navigate: Page and
 //      lifecycle events, Network (no body buffering), Runtime (console, exceptions),
 //      X-Edge-Render via setExtraHTTPHeaders, setBlockedURLs, Fetch.enable only with the
 //      patterns that need it (anchored/regex URL patterns, resource types, the target's
@@ -98,6 +99,7 @@ private:
     void add_console(std::string_view type, std::string_view url, int64_t line, int64_t col, std::string msg);
     bool reached_wait_event() const noexcept;
     void fill_metrics(RenderResult& r);
+    HeaderList raw_headers_for(int status, HeaderList fallback);
 
     ChromeProcess& _proc;
     CdpClient& _cdp;
@@ -129,6 +131,7 @@ private:
     bool _committed = false;
     int _main_status = 0;
     HeaderList _main_headers;
+    std::vector<std::pair<int, HeaderList>> _raw_headers;  // responseReceivedExtraInfo: status, headers
     bool _redirected = false;
     int _redirect_status = 0;
     std::string _redirect_url;
