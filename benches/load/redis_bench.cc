@@ -45,10 +45,14 @@ Config parse(int argc, char** argv) {
             if (i + 1 >= argc) usage(("missing value after " + std::string(a)).c_str());
             return argv[++i];
         };
-        if (a == "--addr") c.addr = value();
-        else if (a == "--clients") c.clients = std::atoi(value().c_str());
-        else if (a == "--requests") c.requests = std::strtoull(value().c_str(), nullptr, 10);
-        else if (a == "--data-size") c.data_size = std::strtoull(value().c_str(), nullptr, 10);
+        if (a == "--addr")
+            c.addr = value();
+        else if (a == "--clients")
+            c.clients = std::atoi(value().c_str());
+        else if (a == "--requests")
+            c.requests = std::strtoull(value().c_str(), nullptr, 10);
+        else if (a == "--data-size")
+            c.data_size = std::strtoull(value().c_str(), nullptr, 10);
         else if (a == "--tests") {
             c.tests.clear();
             std::string v = value();
@@ -58,7 +62,8 @@ Config parse(int argc, char** argv) {
                 if (comma > pos) c.tests.push_back(v.substr(pos, comma - pos));
                 pos = comma + 1;
             }
-        } else usage(("unknown argument " + std::string(a)).c_str());
+        } else
+            usage(("unknown argument " + std::string(a)).c_str());
     }
     if (c.clients < 1 || c.requests < 1) usage("--clients and --requests must be positive");
     return c;
@@ -71,8 +76,10 @@ Task<void> worker(redis::Client& c, bool is_set, const std::string& value, uint6
     while (left > 0) {
         --left;
         redis::Result r;
-        if (is_set) r = co_await c.set(kKey, value);
-        else r = co_await c.get(kKey);
+        if (is_set)
+            r = co_await c.set(kKey, value);
+        else
+            r = co_await c.get(kKey);
         if (!r || r->is_error()) ++errors;
     }
 }
@@ -101,20 +108,22 @@ Task<int> run(const Config& cfg) {
         redis::Stats before = c.stats();
         uint64_t t0 = Reactor::current().refresh_now();
         std::vector<Task<void>> workers;
-        for (int i = 0; i < cfg.clients; ++i) workers.push_back(worker(c, is_set, value, left, errors));
+        for (int i = 0; i < cfg.clients; ++i)
+            workers.push_back(worker(c, is_set, value, left, errors));
         co_await when_all(std::move(workers));
         uint64_t ms = Reactor::current().refresh_now() - t0;
         if (errors) {
-            std::fprintf(stderr, "redis_bench: %llu errors in %s (last: %s)\n", static_cast<unsigned long long>(errors),
-                         t.c_str(), c.last_error().c_str());
+            std::fprintf(stderr, "redis_bench: %llu errors in %s (last: %s)\n",
+                         static_cast<unsigned long long>(errors), t.c_str(), c.last_error().c_str());
             rc = 1;
         }
         double rps = static_cast<double>(cfg.requests) * 1000.0 / static_cast<double>(ms ? ms : 1);
         const redis::Stats& after = c.stats();
         double per_send = static_cast<double>(after.commands - before.commands) /
                           static_cast<double>(after.sends - before.sends ? after.sends - before.sends : 1);
-        std::printf("%s: %.2f requests per second (%llu in %llu ms, %.1f commands per send)\n", is_set ? "SET" : "GET",
-                    rps, static_cast<unsigned long long>(cfg.requests), static_cast<unsigned long long>(ms), per_send);
+        std::printf("%s: %.2f requests per second (%llu in %llu ms, %.1f commands per send)\n",
+                    is_set ? "SET" : "GET", rps, static_cast<unsigned long long>(cfg.requests),
+                    static_cast<unsigned long long>(ms), per_send);
         std::fflush(stdout);
     }
     co_await c.close();

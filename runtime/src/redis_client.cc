@@ -9,10 +9,10 @@ namespace ec::rt::redis {
 namespace {
 
 class ClientConnection final : public detail::Connection {
-public:
+  public:
     explicit ClientConnection(Options opts) : Connection(std::move(opts), "redis") {}
 
-private:
+  private:
     void on_reply(Reply&& r) override {
         if (fifo_empty()) {
             break_connection("reply without a pending command: " + r.to_string().substr(0, 200));
@@ -32,7 +32,9 @@ private:
 Client::Client(Options opts) : _conn(std::make_unique<ClientConnection>(std::move(opts))) {}
 Client::~Client() = default;
 
-Task<Expected<void>> Client::connect(Deadline d) { return _conn->wait_connected(d); }
+Task<Expected<void>> Client::connect(Deadline d) {
+    return _conn->wait_connected(d);
+}
 
 Call Client::command(ArgList args) {
     return Call(_conn.get(), std::span<const ArgList>(&args, 1), _conn->default_deadline_ms(), {});
@@ -45,7 +47,8 @@ Call Client::command(ArgList args, Deadline d, CancelToken tok) {
 Call Client::set(std::string_view key, std::string_view value, Millis ttl) {
     char buf[24];
     auto end = std::to_chars(buf, buf + sizeof buf, ttl.count()).ptr;
-    const std::string_view args[] = {"SET", key, value, "PX", std::string_view(buf, static_cast<size_t>(end - buf))};
+    const std::string_view args[] = {"SET", key, value, "PX",
+                                     std::string_view(buf, static_cast<size_t>(end - buf))};
     return command(ArgList(std::span<const std::string_view>(args)));
 }
 
@@ -83,8 +86,10 @@ Task<Result> Client::eval(const Script& s, ArgList keys, ArgList args, Deadline 
     argv.emplace_back("EVALSHA");
     argv.push_back(s.sha1());
     argv.push_back(std::to_string(keys.size()));
-    for (size_t i = 0; i < keys.size(); ++i) argv.emplace_back(keys[i]);
-    for (size_t i = 0; i < args.size(); ++i) argv.emplace_back(args[i]);
+    for (size_t i = 0; i < keys.size(); ++i)
+        argv.emplace_back(keys[i]);
+    for (size_t i = 0; i < args.size(); ++i)
+        argv.emplace_back(args[i]);
     return eval_owned(*_conn, s, std::move(argv), d.at_ms());
 }
 
@@ -92,15 +97,26 @@ Task<Result> Client::load(const Script& s) {
     const std::string_view args[] = {"SCRIPT", "LOAD", s.source()};
     Result r = co_await command(ArgList(std::span<const std::string_view>(args)));
     if (r && r->is_string() && r->str() != s.sha1())
-        co_return Reply::error("ERR SCRIPT LOAD returned " + std::string(r->str()) + ", expected " + s.sha1());
+        co_return Reply::error("ERR SCRIPT LOAD returned " + std::string(r->str()) + ", expected " +
+                               s.sha1());
     co_return r;
 }
 
-Task<void> Client::close() { return _conn->close(); }
+Task<void> Client::close() {
+    return _conn->close();
+}
 
-bool Client::connected() const noexcept { return _conn->state() == detail::Connection::State::connected; }
-const std::string& Client::address() const noexcept { return _conn->address(); }
-const std::string& Client::last_error() const noexcept { return _conn->last_error(); }
-const Stats& Client::stats() const noexcept { return _conn->stats(); }
+bool Client::connected() const noexcept {
+    return _conn->state() == detail::Connection::State::connected;
+}
+const std::string& Client::address() const noexcept {
+    return _conn->address();
+}
+const std::string& Client::last_error() const noexcept {
+    return _conn->last_error();
+}
+const Stats& Client::stats() const noexcept {
+    return _conn->stats();
+}
 
 }  // namespace ec::rt::redis

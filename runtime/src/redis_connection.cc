@@ -29,7 +29,9 @@ constexpr size_t kFeedChunk = size_t{16} << 10;
 // A send buffer that grew past this (a huge value) is released after use.
 constexpr size_t kKeepBuffer = size_t{1} << 20;
 
-std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
+std::string errno_text(int err) {
+    return std::error_code(err, std::generic_category()).message();
+}
 
 void set_keepalive(int fd) noexcept {
     // Detect a peer that vanished without a FIN/RST (pulled cable, dead VM) within ~30 s,
@@ -47,10 +49,12 @@ void set_keepalive(int fd) noexcept {
 // ------------------------------------------------------------------------- WaitQueue
 
 WaitQueue::Awaiter::Awaiter(WaitQueue& q, uint64_t deadline_ms, CancelToken tok) noexcept
-    : _q(q), _deadline_ms(deadline_ms), _tok(tok), _timer([](Timer* t) noexcept {
-          static_cast<TimerNode*>(t)->self->wake(Outcome::timeout);
-      }),
-      _cancel([](CancelCallback* cb) noexcept { static_cast<CancelHook*>(cb)->self->wake(Outcome::cancelled); }) {
+    : _q(q),
+      _deadline_ms(deadline_ms),
+      _tok(tok),
+      _timer([](Timer* t) noexcept { static_cast<TimerNode*>(t)->self->wake(Outcome::timeout); }),
+      _cancel(
+          [](CancelCallback* cb) noexcept { static_cast<CancelHook*>(cb)->self->wake(Outcome::cancelled); }) {
     _timer.self = this;
     _cancel.self = this;
 }
@@ -73,8 +77,10 @@ void WaitQueue::Awaiter::await_suspend(std::coroutine_handle<> h) noexcept {
 
 void WaitQueue::Awaiter::unlink() noexcept {
     if (!_linked) return;
-    if (_prev) _prev->_next = _next;
-    else _q._head = _next;
+    if (_prev)
+        _prev->_next = _next;
+    else
+        _q._head = _next;
     if (_next) _next->_prev = _prev;
     _prev = _next = nullptr;
     _linked = false;
@@ -90,11 +96,13 @@ void WaitQueue::Awaiter::wake(Outcome o) noexcept {
 }
 
 WaitQueue::~WaitQueue() {
-    while (_head) _head->unlink();
+    while (_head)
+        _head->unlink();
 }
 
 void WaitQueue::notify_all() noexcept {
-    while (_head) _head->wake(Outcome::notified);
+    while (_head)
+        _head->wake(Outcome::notified);
 }
 
 // ------------------------------------------------------------------------- Connection
@@ -144,13 +152,17 @@ Error Connection::make_error(Errc code, std::string_view command) const {
             m += ": not connected";
             if (!_last_error.empty()) m += " (" + _last_error + ")";
             break;
-        case Errc::closed: m += ": client closed"; break;
+        case Errc::closed:
+            m += ": client closed";
+            break;
         case Errc::cancelled:
             m += ": ";
             m += command;
             m += " cancelled";
             break;
-        case Errc::connection_lost: m += " lost: " + _last_error; break;
+        case Errc::connection_lost:
+            m += " lost: " + _last_error;
+            break;
         case Errc::timeout:
             m += ": ";
             m += command;
@@ -169,7 +181,8 @@ Error Connection::timeout_error(const Call& c) const {
 uint64_t Connection::push_slot(Call* c) {
     if (_tail - _head == _ring.size()) {
         std::vector<Call*> bigger(_ring.size() * 2, nullptr);
-        for (uint64_t s = _head; s != _tail; ++s) bigger[s & (bigger.size() - 1)] = _ring[s & (_ring.size() - 1)];
+        for (uint64_t s = _head; s != _tail; ++s)
+            bigger[s & (bigger.size() - 1)] = _ring[s & (_ring.size() - 1)];
         _ring.swap(bigger);
     }
     _ring[_tail & (_ring.size() - 1)] = c;
@@ -183,7 +196,8 @@ Call* Connection::fifo_pop() noexcept {
 }
 
 void Connection::issue(Call& c, std::span<const ArgList> parts) {
-    assert(Reactor::current_or_null() == _reactor && "a redis client is used only on the core that created it");
+    assert(Reactor::current_or_null() == _reactor &&
+           "a redis client is used only on the core that created it");
     ++_stats.commands;
     if (_state == State::idle) ensure_started();
     if (_state == State::closed) return c.finish(make_error(Errc::closed, c._name));
@@ -197,7 +211,8 @@ void Connection::issue(Call& c, std::span<const ArgList> parts) {
 
 void Connection::issue_internal(std::span<const ArgList> parts, size_t replies) {
     append_command(_out, parts);
-    for (size_t i = 0; i < replies; ++i) push_slot(nullptr);
+    for (size_t i = 0; i < replies; ++i)
+        push_slot(nullptr);
     if (_state == State::connected) wake_writer();
 }
 
@@ -285,8 +300,10 @@ Task<bool> Connection::dial(TcpStream& out, ReplyParser& parser, std::string& er
     Deadline d = Deadline::after(_opts.dial_timeout);
     auto res = co_await connect(_addr, d.remaining_ms(), _closing);
     if (res.error) {
-        if (res.error == -ETIMEDOUT) err = "connect timed out after " + std::to_string(budget) + " ms";
-        else err = "connect: " + errno_text(-res.error);
+        if (res.error == -ETIMEDOUT)
+            err = "connect timed out after " + std::to_string(budget) + " ms";
+        else
+            err = "connect: " + errno_text(-res.error);
         co_return false;
     }
     if (_addr.family() != AF_UNIX) set_keepalive(res.stream.fd());
@@ -314,10 +331,12 @@ Task<bool> Connection::dial(TcpStream& out, ReplyParser& parser, std::string& er
     auto timed_out = [&] { return !_closing.cancelled(); };
     size_t off = 0;
     while (off < hello.size()) {
-        int n = co_await res.stream.send(std::span<const char>(hello).subspan(off), _closing, d.remaining_ms());
+        int n =
+            co_await res.stream.send(std::span<const char>(hello).subspan(off), _closing, d.remaining_ms());
         if (n <= 0) {
-            err = n == -ECANCELED && timed_out() ? "AUTH/SELECT timed out after " + std::to_string(budget) + " ms"
-                                                 : "send: " + errno_text(n == 0 ? EPIPE : -n);
+            err = n == -ECANCELED && timed_out()
+                      ? "AUTH/SELECT timed out after " + std::to_string(budget) + " ms"
+                      : "send: " + errno_text(n == 0 ? EPIPE : -n);
             co_return false;
         }
         off += static_cast<size_t>(n);
@@ -342,10 +361,12 @@ Task<bool> Connection::dial(TcpStream& out, ReplyParser& parser, std::string& er
         }
         int n = co_await res.stream.recv(buf, _closing, d.remaining_ms());
         if (n <= 0) {
-            if (n == 0) err = what[got] + ": server closed the connection";
+            if (n == 0)
+                err = what[got] + ": server closed the connection";
             else if (n == -ECANCELED && timed_out())
                 err = "AUTH/SELECT timed out after " + std::to_string(budget) + " ms";
-            else err = what[got] + ": " + errno_text(-n);
+            else
+                err = what[got] + ": " + errno_text(-n);
             co_return false;
         }
         parser.feed(buf, static_cast<size_t>(n));
@@ -397,8 +418,10 @@ Task<void> Connection::write_loop(TcpStream& s, CancelSource& conn) {
             off += static_cast<size_t>(n);
         }
         ++_stats.sends;
-        if (_sending.capacity() > kKeepBuffer) std::string().swap(_sending);
-        else _sending.clear();
+        if (_sending.capacity() > kKeepBuffer)
+            std::string().swap(_sending);
+        else
+            _sending.clear();
         // Let the rest of this loop turn add to the next batch before sending again.
         if (!_out.empty() && _state == State::connected) co_await yield();
     }
@@ -424,7 +447,8 @@ Task<Expected<void>> Connection::wait_connected(Deadline d) {
 
 Task<void> Connection::close() {
     if (_close_started) {
-        while (_gate.count() != 0) (void)co_await _close_waiters.wait(UINT64_MAX);
+        while (_gate.count() != 0)
+            (void)co_await _close_waiters.wait(UINT64_MAX);
         co_return;
     }
     _close_started = true;

@@ -25,11 +25,11 @@ namespace ec::rt::redis::detail {
 
 // Coroutines waiting for a condition, each with an optional deadline and cancel token.
 class WaitQueue {
-public:
+  public:
     enum class Outcome : uint8_t { notified, timeout, cancelled };
 
     class [[nodiscard]] Awaiter {
-    public:
+      public:
         Awaiter(WaitQueue& q, uint64_t deadline_ms, CancelToken tok) noexcept;
         ~Awaiter();
         Awaiter(const Awaiter&) = delete;
@@ -38,7 +38,7 @@ public:
         void await_suspend(std::coroutine_handle<> h) noexcept;
         Outcome await_resume() const noexcept { return _outcome; }
 
-    private:
+      private:
         friend class WaitQueue;
         void unlink() noexcept;
         void wake(Outcome o) noexcept;
@@ -68,16 +68,18 @@ public:
     ~WaitQueue();
 
     // UINT64_MAX: no deadline.
-    Awaiter wait(uint64_t deadline_ms, CancelToken tok = {}) noexcept { return Awaiter(*this, deadline_ms, tok); }
+    Awaiter wait(uint64_t deadline_ms, CancelToken tok = {}) noexcept {
+        return Awaiter(*this, deadline_ms, tok);
+    }
     // Resumes every waiter (from the ready queue).
     void notify_all() noexcept;
 
-private:
+  private:
     Awaiter* _head = nullptr;
 };
 
 class Connection {
-public:
+  public:
     enum class State : uint8_t { idle, connecting, connected, down, closed };
 
     // `role` names the connection in errors ("redis", "redis subscriber").
@@ -104,7 +106,7 @@ public:
     Error make_error(Errc code, std::string_view command) const;
     Error timeout_error(const Call& c) const;
 
-protected:
+  protected:
     // Each complete reply, in order.
     virtual void on_reply(Reply&& r) = 0;
     // The connection is up (AUTH/SELECT done); runs before anything is sent.
@@ -124,7 +126,7 @@ protected:
 
     Stats _stats;
 
-private:
+  private:
     Task<void> supervise();
     Task<bool> dial(TcpStream& out, ReplyParser& parser, std::string& err);
     Task<void> read_loop(TcpStream& s, ReplyParser& parser, CancelSource& conn);
@@ -153,7 +155,7 @@ private:
     std::string _last_error;
 
     Gate _gate;
-    CancelSource _closing;                // interrupts dial and backoff
+    CancelSource _closing;                 // interrupts dial and backoff
     CancelSource* _conn_cancel = nullptr;  // interrupts the current connection's loops
     WaitQueue _state_waiters;
     WaitQueue _close_waiters;

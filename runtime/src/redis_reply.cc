@@ -12,11 +12,16 @@ namespace ec::rt::redis {
 
 const char* errc_name(Errc e) noexcept {
     switch (e) {
-        case Errc::timeout: return "timeout";
-        case Errc::connection_lost: return "connection_lost";
-        case Errc::not_connected: return "not_connected";
-        case Errc::cancelled: return "cancelled";
-        case Errc::closed: return "closed";
+        case Errc::timeout:
+            return "timeout";
+        case Errc::connection_lost:
+            return "connection_lost";
+        case Errc::not_connected:
+            return "not_connected";
+        case Errc::cancelled:
+            return "cancelled";
+        case Errc::closed:
+            return "closed";
     }
     return "unknown";
 }
@@ -56,8 +61,12 @@ void append_quoted(std::string& out, std::string_view s) {
 
 void render(const Reply& r, std::string& out) {
     switch (r.type()) {
-        case Reply::Type::nil: out += "(nil)"; return;
-        case Reply::Type::status: out += r.str(); return;
+        case Reply::Type::nil:
+            out += "(nil)";
+            return;
+        case Reply::Type::status:
+            out += r.str();
+            return;
         case Reply::Type::error:
             out += "(error) ";
             out += r.str();
@@ -66,7 +75,9 @@ void render(const Reply& r, std::string& out) {
             out += "(integer) ";
             out += std::to_string(r.integer());
             return;
-        case Reply::Type::string: append_quoted(out, r.str()); return;
+        case Reply::Type::string:
+            append_quoted(out, r.str());
+            return;
         case Reply::Type::array: {
             if (r.elements().empty()) {
                 out += "(empty array)";
@@ -164,9 +175,12 @@ struct ReplyParser::Impl {
         try {
             Reply* out = slot(t);
             std::string_view v(s, n);
-            if (t->type == REDIS_REPLY_ERROR) *out = Reply::error(v);
-            else if (t->type == REDIS_REPLY_STATUS) *out = Reply::status(v);
-            else *out = Reply::string(v);
+            if (t->type == REDIS_REPLY_ERROR)
+                *out = Reply::error(v);
+            else if (t->type == REDIS_REPLY_STATUS)
+                *out = Reply::status(v);
+            else
+                *out = Reply::string(v);
             return out;
         } catch (...) {
             return nullptr;
@@ -243,9 +257,13 @@ ReplyParser::ReplyParser() : _impl(std::make_unique<Impl>()) {
     _impl->reader->maxbuf = size_t{256} << 10;
 }
 
-ReplyParser::~ReplyParser() { redisReaderFree(_impl->reader); }
+ReplyParser::~ReplyParser() {
+    redisReaderFree(_impl->reader);
+}
 
-void ReplyParser::feed(const char* data, size_t n) { redisReaderFeed(_impl->reader, data, n); }
+void ReplyParser::feed(const char* data, size_t n) {
+    redisReaderFeed(_impl->reader, data, n);
+}
 
 ReplyParser::Status ReplyParser::next(Reply& out) {
     void* obj = nullptr;

@@ -12,8 +12,9 @@
 namespace ec::rt::redis {
 
 class Subscriber::Impl final : public detail::Connection {
-public:
-    Impl(Options opts, size_t max_queued) : Connection(std::move(opts), "redis subscriber"), _max_queued(max_queued) {}
+  public:
+    Impl(Options opts, size_t max_queued)
+        : Connection(std::move(opts), "redis subscriber"), _max_queued(max_queued) {}
 
     struct Sub {
         std::shared_ptr<const MessageHandler> handler;  // null: messages go to the queue
@@ -26,7 +27,7 @@ public:
     detail::WaitQueue readers;
     uint64_t dropped = 0;
 
-private:
+  private:
     void on_connected() override {
         const bool again = _stats.connects > 1;
         resubscribe(channels, "SUBSCRIBE", again ? &_confirm_channels : nullptr);
@@ -51,15 +52,16 @@ private:
 
     void on_reply(Reply&& r) override {
         std::string_view kind;
-        if (r.is_array() && !r.elements().empty() && r.elements()[0].is_string()) kind = r.elements()[0].str();
+        if (r.is_array() && !r.elements().empty() && r.elements()[0].is_string())
+            kind = r.elements()[0].str();
         auto& e = r.elements_mut();
         if (kind == "message" && e.size() == 3) {
             deliver(Message{Message::Kind::message, e[1].take_str(), {}, e[2].take_str()}, channels, false);
             return;
         }
         if (kind == "pmessage" && e.size() == 4) {
-            deliver(Message{Message::Kind::message, e[2].take_str(), e[1].take_str(), e[3].take_str()}, patterns,
-                    true);
+            deliver(Message{Message::Kind::message, e[2].take_str(), e[1].take_str(), e[3].take_str()},
+                    patterns, true);
             return;
         }
         // Everything else answers a command: (p)(un)subscribe confirmations, pong, errors.
@@ -109,10 +111,13 @@ private:
     std::unordered_set<std::string> _confirm_patterns;
 };
 
-Subscriber::Subscriber(Options opts, size_t max_queued) : _impl(std::make_unique<Impl>(std::move(opts), max_queued)) {}
+Subscriber::Subscriber(Options opts, size_t max_queued)
+    : _impl(std::make_unique<Impl>(std::move(opts), max_queued)) {}
 Subscriber::~Subscriber() = default;
 
-Task<Expected<void>> Subscriber::connect(Deadline d) { return _impl->wait_connected(d); }
+Task<Expected<void>> Subscriber::connect(Deadline d) {
+    return _impl->wait_connected(d);
+}
 
 namespace {
 std::shared_ptr<const MessageHandler> share(MessageHandler h) {
@@ -160,15 +165,27 @@ Task<Expected<Message>> Subscriber::next(Deadline d, CancelToken tok) {
         if (s.state() == detail::Connection::State::closed) co_return s.make_error(Errc::closed, {});
         auto outcome = co_await s.readers.wait(d.at_ms(), tok);
         if (outcome == detail::WaitQueue::Outcome::timeout && s.queue.empty())
-            co_return Error{Errc::timeout, "redis subscriber " + s.address() + ": no message before the deadline"};
-        if (outcome == detail::WaitQueue::Outcome::cancelled) co_return s.make_error(Errc::cancelled, "next()");
+            co_return Error{Errc::timeout,
+                            "redis subscriber " + s.address() + ": no message before the deadline"};
+        if (outcome == detail::WaitQueue::Outcome::cancelled)
+            co_return s.make_error(Errc::cancelled, "next()");
     }
 }
 
-size_t Subscriber::queued() const noexcept { return _impl->queue.size(); }
-uint64_t Subscriber::dropped() const noexcept { return _impl->dropped; }
-Task<void> Subscriber::close() { return _impl->close(); }
-bool Subscriber::connected() const noexcept { return _impl->state() == detail::Connection::State::connected; }
-const Stats& Subscriber::stats() const noexcept { return _impl->stats(); }
+size_t Subscriber::queued() const noexcept {
+    return _impl->queue.size();
+}
+uint64_t Subscriber::dropped() const noexcept {
+    return _impl->dropped;
+}
+Task<void> Subscriber::close() {
+    return _impl->close();
+}
+bool Subscriber::connected() const noexcept {
+    return _impl->state() == detail::Connection::State::connected;
+}
+const Stats& Subscriber::stats() const noexcept {
+    return _impl->stats();
+}
 
 }  // namespace ec::rt::redis

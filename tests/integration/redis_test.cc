@@ -1,5 +1,7 @@
 // redis::Client and redis::Subscriber against real redis-server processes started here
 // on free loopback ports (skipped with the reason when redis-server is not installed).
+#include "runtime/redis.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -12,7 +14,6 @@
 #include "runtime/gate.h"
 #include "runtime/net.h"
 #include "runtime/reactor.h"
-#include "runtime/redis.h"
 #include "runtime/runtime.h"
 #include "runtime/time.h"
 #include "runtime/when_all.h"
@@ -28,15 +29,17 @@ constexpr uint64_t kSlack = 50;      // timer resolution and scheduling
 
 // Inside coroutines gtest's ASSERT_* cannot return; this bails out of the body instead
 // (the harness still closes the client).
-#define CO_ASSERT(cond)                                \
-    do {                                               \
-        if (!(cond)) {                                 \
+#define CO_ASSERT(cond)                                  \
+    do {                                                 \
+        if (!(cond)) {                                   \
             ADD_FAILURE() << "assertion failed: " #cond; \
-            co_return;                                 \
-        }                                              \
+            co_return;                                   \
+        }                                                \
     } while (0)
 
-uint64_t now_ms() { return Reactor::current().refresh_now(); }
+uint64_t now_ms() {
+    return Reactor::current().refresh_now();
+}
 
 Options options_for(const std::string& addr) {
     Options o;
@@ -136,14 +139,16 @@ TEST(RedisClient, PipeliningKeepsOrderUnderConcurrency) {
             }
         };
         std::vector<Task<void>> tasks;
-        for (int i = 0; i < kWorkers; ++i) tasks.push_back(worker(c, i, mismatches, failures));
+        for (int i = 0; i < kWorkers; ++i)
+            tasks.push_back(worker(c, i, mismatches, failures));
         co_await when_all(std::move(tasks));
         EXPECT_EQ(mismatches, 0);
         EXPECT_EQ(failures, 0);
 
         // Commands created in one turn and awaited later, in reverse order.
         std::vector<std::unique_ptr<Call>> calls;
-        for (int i = 0; i < 500; ++i) calls.emplace_back(new Call(c.command({"ECHO", std::to_string(i)})));
+        for (int i = 0; i < 500; ++i)
+            calls.emplace_back(new Call(c.command({"ECHO", std::to_string(i)})));
         for (int i = 499; i >= 0; --i) {
             auto r = co_await *calls[static_cast<size_t>(i)];
             EXPECT_TRUE(r && r->str() == std::to_string(i)) << i;
@@ -193,8 +198,10 @@ TEST(RedisClient, ManyAbandonedCallsNeverDesynchronise) {
         std::vector<std::unique_ptr<Call>> calls;
         for (int i = 0; i < 300; ++i) {
             const std::string payload = "p" + std::to_string(i);
-            if (i % 3 == 0) calls.emplace_back(new Call(c.command({"ECHO", payload}, Deadline::after(Millis(0)))));
-            else calls.emplace_back(new Call(c.command({"ECHO", payload})));
+            if (i % 3 == 0)
+                calls.emplace_back(new Call(c.command({"ECHO", payload}, Deadline::after(Millis(0)))));
+            else
+                calls.emplace_back(new Call(c.command({"ECHO", payload})));
         }
         int timed_out = 0, wrong = 0;
         for (int i = 0; i < 300; ++i) {
@@ -255,7 +262,8 @@ TEST(RedisClient, ScriptsReloadAfterFlush) {
         // many at once.
         EXPECT_EQ(srv.command({"SCRIPT", "FLUSH"}), "OK");
         std::vector<Task<Result>> calls;
-        for (int i = 0; i < 20; ++i) calls.push_back(c.eval(s, {"counter"}, {"arg"}));
+        for (int i = 0; i < 20; ++i)
+            calls.push_back(c.eval(s, {"counter"}, {"arg"}));
         auto results = co_await when_all(std::move(calls));
         std::vector<int64_t> seen;
         for (auto& r : results) {
@@ -430,16 +438,25 @@ TEST(RedisClient, KillUnderLoadFailsPendingWithinDeadlineAndRecoversWithinOneSec
                     continue;
                 }
                 switch (r.error().code) {
-                    case Errc::connection_lost: ++tl.lost; break;
-                    case Errc::not_connected: ++tl.not_connected; break;
-                    case Errc::timeout: ++tl.timeouts; break;
-                    default: ++tl.other; break;
+                    case Errc::connection_lost:
+                        ++tl.lost;
+                        break;
+                    case Errc::not_connected:
+                        ++tl.not_connected;
+                        break;
+                    case Errc::timeout:
+                        ++tl.timeouts;
+                        break;
+                    default:
+                        ++tl.other;
+                        break;
                 }
                 co_await sleep_for(Millis(5));  // errors come fast: don't spin
             }
         };
         Gate g;
-        for (int i = 0; i < 64; ++i) spawn(g, worker(c, i, t, stop));
+        for (int i = 0; i < 64; ++i)
+            spawn(g, worker(c, i, t, stop));
 
         co_await sleep_for(Millis(150));
         uint64_t ok_before = t.ok;
@@ -510,7 +527,8 @@ TEST(RedisSubscriber, ChannelsPatternsHandlersAndUnsubscribe) {
             CO_ASSERT(up);
             auto conf = co_await sub.subscribe("news");
             CO_ASSERT(conf);
-            EXPECT_EQ(*conf, Reply::array({Reply::string("subscribe"), Reply::string("news"), Reply::integer(1)}));
+            EXPECT_EQ(*conf,
+                      Reply::array({Reply::string("subscribe"), Reply::string("news"), Reply::integer(1)}));
             auto pconf = co_await sub.psubscribe("ev.*");
             CO_ASSERT(pconf);
             auto hconf = co_await sub.subscribe("cb", [&handled](const Message& m) { handled.push_back(m); });
@@ -533,7 +551,8 @@ TEST(RedisSubscriber, ChannelsPatternsHandlersAndUnsubscribe) {
             EXPECT_EQ(m2->channel, "ev.login");
             EXPECT_EQ(m2->pattern, "ev.*");
             EXPECT_EQ(m2->payload, "alice");
-            for (int i = 0; i < 100 && handled.empty(); ++i) co_await sleep_for(Millis(5));
+            for (int i = 0; i < 100 && handled.empty(); ++i)
+                co_await sleep_for(Millis(5));
             CO_ASSERT(handled.size() == 1u);
             EXPECT_EQ(handled[0].channel, "cb");
             EXPECT_EQ(handled[0].payload, "to handler");
@@ -569,7 +588,8 @@ TEST(RedisSubscriber, ResubscribesAfterServerRestart) {
             CO_ASSERT(co_await pub.connect(Deadline::after(Millis(5000))));
             CO_ASSERT(co_await sub.connect(Deadline::after(Millis(5000))));
             CO_ASSERT(co_await sub.subscribe("inval"));
-            CO_ASSERT(co_await sub.psubscribe("p.*", [&by_pattern](const Message& m) { by_pattern.push_back(m); }));
+            CO_ASSERT(
+                co_await sub.psubscribe("p.*", [&by_pattern](const Message& m) { by_pattern.push_back(m); }));
 
             server.kill();
             server.restart();  // blocks this reactor for the start-up (~20 ms)
@@ -581,7 +601,8 @@ TEST(RedisSubscriber, ResubscribesAfterServerRestart) {
             EXPECT_EQ(ev->kind, Message::Kind::reconnected);
             EXPECT_EQ(ev->channel, "inval");
             EXPECT_LE(now_ms() - restarted, 1000u);
-            for (int i = 0; i < 200 && by_pattern.empty(); ++i) co_await sleep_for(Millis(5));
+            for (int i = 0; i < 200 && by_pattern.empty(); ++i)
+                co_await sleep_for(Millis(5));
             CO_ASSERT(!by_pattern.empty());
             EXPECT_EQ(by_pattern[0].kind, Message::Kind::reconnected);
             EXPECT_EQ(by_pattern[0].pattern, "p.*");
@@ -596,7 +617,8 @@ TEST(RedisSubscriber, ResubscribesAfterServerRestart) {
             CO_ASSERT(m);
             EXPECT_EQ(m->kind, Message::Kind::message);
             EXPECT_EQ(m->payload, "key-1");
-            for (int i = 0; i < 200 && by_pattern.size() < 2; ++i) co_await sleep_for(Millis(5));
+            for (int i = 0; i < 200 && by_pattern.size() < 2; ++i)
+                co_await sleep_for(Millis(5));
             CO_ASSERT(by_pattern.size() == 2u);
             EXPECT_EQ(by_pattern[1].payload, "via pattern");
             EXPECT_EQ(by_pattern[1].channel, "p.x");

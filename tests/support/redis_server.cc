@@ -140,7 +140,8 @@ RedisServer::~RedisServer() {
 
 void RedisServer::start() {
     if (gettid() != getpid())
-        throw std::logic_error("RedisServer must be started on the main thread (PR_SET_PDEATHSIG is per thread)");
+        throw std::logic_error(
+            "RedisServer must be started on the main thread (PR_SET_PDEATHSIG is per thread)");
     std::string bin = find_redis_server();
     if (bin.empty()) throw std::runtime_error("redis-server not found");
     std::vector<std::string> args = {bin,
@@ -166,9 +167,11 @@ void RedisServer::start() {
         args.emplace_back("--requirepass");
         args.push_back(_opts.password);
     }
-    for (const auto& a : _opts.extra_args) args.push_back(a);
+    for (const auto& a : _opts.extra_args)
+        args.push_back(a);
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+        argv.push_back(a.data());
     argv.push_back(nullptr);
 
     pid_t parent = getpid();

@@ -20,7 +20,7 @@
 namespace ec::test {
 
 class RedisServer {
-public:
+  public:
     struct Options {
         std::string password;  // --requirepass when non-empty
         std::vector<std::string> extra_args;
@@ -52,7 +52,7 @@ public:
     // that must not depend on the client under test.
     std::string command(const std::vector<std::string>& args) const;
 
-private:
+  private:
     void start();
     bool wait_ready(std::string* why);
 
@@ -65,9 +65,9 @@ private:
 
 }  // namespace ec::test
 
-#define EC_REQUIRE_REDIS_SERVER()                                    \
-    do {                                                             \
-        std::string ec_redis_why_;                                   \
-        if (!::ec::test::RedisServer::available(&ec_redis_why_))     \
+#define EC_REQUIRE_REDIS_SERVER()                                          \
+    do {                                                                   \
+        std::string ec_redis_why_;                                         \
+        if (!::ec::test::RedisServer::available(&ec_redis_why_))           \
             GTEST_SKIP() << "redis-server unavailable: " << ec_redis_why_; \
     } while (0)

@@ -52,9 +52,9 @@ namespace ec::rt::redis {
 struct Options {
     // "host:port" (IP literal or "localhost") or "unix:/path/to/redis.sock".
     std::string addr = "127.0.0.1:6379";
-    std::string username;  // ACL user for AUTH; empty: AUTH <password> (legacy form)
-    std::string password;  // empty: no AUTH
-    int db = 0;            // SELECT after connecting when non-zero
+    std::string username;          // ACL user for AUTH; empty: AUTH <password> (legacy form)
+    std::string password;          // empty: no AUTH
+    int db = 0;                    // SELECT after connecting when non-zero
     Millis dial_timeout{5000};     // TCP/Unix connect + AUTH + SELECT
     Millis command_timeout{3000};  // deadline of a command issued without one
     Millis reconnect_min{50};      // first backoff after a failure; doubles per failure
@@ -82,7 +82,7 @@ struct Error {
 // Value-or-Error, for results that may fail without a reply.
 template <class T>
 class [[nodiscard]] Expected {
-public:
+  public:
     Expected() = default;
     Expected(T v) : _v(std::in_place_index<0>, std::move(v)) {}      // NOLINT(google-explicit-constructor)
     Expected(Error e) : _v(std::in_place_index<1>, std::move(e)) {}  // NOLINT(google-explicit-constructor)
@@ -98,20 +98,20 @@ public:
     const T* operator->() const { return &value(); }
     const Error& error() const { return std::get<1>(_v); }
 
-private:
+  private:
     std::variant<T, Error> _v;
 };
 
 template <>
 class [[nodiscard]] Expected<void> {
-public:
+  public:
     Expected() = default;
     Expected(Error e) : _err(std::move(e)), _ok(false) {}  // NOLINT(google-explicit-constructor)
     bool has_value() const noexcept { return _ok; }
     explicit operator bool() const noexcept { return _ok; }
     const Error& error() const { return _err; }
 
-private:
+  private:
     Error _err{};
     bool _ok = true;
 };
@@ -121,7 +121,7 @@ private:
 // A RESP2 reply. Strings (status, error, bulk) are held by value; arrays own their
 // elements.
 class Reply {
-public:
+  public:
     enum class Type : uint8_t { nil, status, error, integer, string, array };
 
     Reply() = default;  // nil
@@ -168,7 +168,7 @@ public:
 
     bool operator==(const Reply& o) const = default;
 
-private:
+  private:
     Reply(Type t, std::string_view s) : _str(s), _type(t) {}
 
     std::string _str;
@@ -184,7 +184,7 @@ using Result = Expected<Reply>;
 // Command arguments: a braced list of string_views, or a span/vector of strings. Only
 // read while the command is being issued (the bytes are copied into the write buffer).
 class ArgList {
-public:
+  public:
     ArgList(std::initializer_list<std::string_view> l) noexcept : _views(l.begin()), _n(l.size()) {}
     ArgList(std::span<const std::string_view> s) noexcept : _views(s.data()), _n(s.size()) {}
     ArgList(std::span<const std::string> s) noexcept : _strings(s.data()), _n(s.size()) {}
@@ -192,9 +192,11 @@ public:
     ArgList(const std::vector<std::string>& v) noexcept : _strings(v.data()), _n(v.size()) {}
 
     size_t size() const noexcept { return _n; }
-    std::string_view operator[](size_t i) const noexcept { return _views ? _views[i] : std::string_view(_strings[i]); }
+    std::string_view operator[](size_t i) const noexcept {
+        return _views ? _views[i] : std::string_view(_strings[i]);
+    }
 
-private:
+  private:
     const std::string_view* _views = nullptr;
     const std::string* _strings = nullptr;
     size_t _n = 0;
@@ -204,11 +206,13 @@ private:
 // `parts` to `out`. Byte-for-byte what hiredis' redisFormatCommandArgv produces, without
 // its allocation.
 void append_command(std::string& out, std::span<const ArgList> parts);
-inline void append_command(std::string& out, ArgList args) { append_command(out, std::span<const ArgList>(&args, 1)); }
+inline void append_command(std::string& out, ArgList args) {
+    append_command(out, std::span<const ArgList>(&args, 1));
+}
 
 // Incremental RESP2 reply parser (hiredis redisReader building Replies directly).
 class ReplyParser {
-public:
+  public:
     ReplyParser();
     ~ReplyParser();
     ReplyParser(const ReplyParser&) = delete;
@@ -221,7 +225,7 @@ public:
     // Why the stream is unusable (after Status::error).
     std::string error() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> _impl;
 };
@@ -230,12 +234,12 @@ private:
 
 // A Lua script and its SHA1 (hex), computed locally; no server round trip until used.
 class Script {
-public:
+  public:
     explicit Script(std::string source);
     const std::string& source() const noexcept { return _source; }
     const std::string& sha1() const noexcept { return _sha1; }
 
-private:
+  private:
     std::string _source;
     std::string _sha1;
 };
@@ -250,7 +254,7 @@ class Connection;
 // created; awaiting it yields the Result. Destroying a Call before its reply abandons it
 // (the reply is discarded in its turn). Not movable: await it where it was created.
 class [[nodiscard]] Call {
-public:
+  public:
     ~Call();
     Call(const Call&) = delete;
     Call& operator=(const Call&) = delete;
@@ -259,7 +263,7 @@ public:
     bool await_suspend(std::coroutine_handle<> h) noexcept;
     Result await_resume() noexcept { return std::move(_result); }
 
-private:
+  private:
     friend class detail::Connection;
     friend class Client;
     friend class Subscriber;
@@ -302,7 +306,7 @@ struct Stats {
 };
 
 class Client {
-public:
+  public:
     // Throws std::invalid_argument when opts.addr does not parse. No I/O until
     // connect() or the first command.
     explicit Client(Options opts);
@@ -347,7 +351,7 @@ public:
     const std::string& last_error() const noexcept;
     const Stats& stats() const noexcept;
 
-private:
+  private:
     static Task<Result> eval_owned(detail::Connection& conn, const Script& s, std::vector<std::string> argv,
                                    uint64_t deadline);
     std::unique_ptr<detail::Connection> _conn;
@@ -372,7 +376,7 @@ struct Message {
 using MessageHandler = std::function<void(const Message&)>;
 
 class Subscriber {
-public:
+  public:
     // max_queued bounds the queue read by next(); when full the oldest message is
     // dropped (counted in dropped()).
     explicit Subscriber(Options opts, size_t max_queued = 100'000);
@@ -401,7 +405,7 @@ public:
     bool connected() const noexcept;
     const Stats& stats() const noexcept;
 
-private:
+  private:
     class Impl;
     std::unique_ptr<Impl> _impl;
 };

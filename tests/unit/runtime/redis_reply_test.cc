@@ -93,23 +93,27 @@ TEST(RedisParser, ParsesEveryTypeWholeAndByteByByte) {
         Reply(),
         Reply(),
         Reply::array({}),
-        Reply::array({Reply::string("a"), Reply::integer(7), Reply::array({Reply(), Reply::status("inner")})}),
+        Reply::array(
+            {Reply::string("a"), Reply::integer(7), Reply::array({Reply(), Reply::status("inner")})}),
     };
     for (size_t step : {wire.size(), size_t{1}, size_t{3}, size_t{7}}) {
         auto got = parse_all(wire, step);
         ASSERT_EQ(got.size(), want.size()) << "step " << step;
-        for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(got[i], want[i]) << "step " << step << " reply " << i;
+        for (size_t i = 0; i < want.size(); ++i)
+            EXPECT_EQ(got[i], want[i]) << "step " << step << " reply " << i;
     }
 }
 
 TEST(RedisParser, ManyRepliesAndLargeBulkAcrossFeeds) {
     std::string wire;
-    for (int i = 0; i < 5000; ++i) wire += ":" + std::to_string(i) + "\r\n";
+    for (int i = 0; i < 5000; ++i)
+        wire += ":" + std::to_string(i) + "\r\n";
     const std::string big(300'000, 'z');
     wire += "$" + std::to_string(big.size()) + "\r\n" + big + "\r\n";
     auto got = parse_all(wire, 4096);
     ASSERT_EQ(got.size(), 5001u);
-    for (int i = 0; i < 5000; ++i) ASSERT_EQ(got[static_cast<size_t>(i)].integer(), i);
+    for (int i = 0; i < 5000; ++i)
+        ASSERT_EQ(got[static_cast<size_t>(i)].integer(), i);
     EXPECT_EQ(got.back().str(), big);
 }
 
