@@ -7,7 +7,7 @@
 namespace ec::rt {
 namespace {
 
-constexpr char k_hex[] = "0123456789abcdef";
+constexpr char kHex[] = "0123456789abcdef";
 
 // Length of the valid UTF-8 sequence starting at s[i] (2..4), or 0 when invalid (Go's utf8.DecodeRune:
 // no overlongs, no surrogates, nothing above U+10FFFF). Sets *cp to the code point.
@@ -56,17 +56,31 @@ void json_append_string(std::string& out, std::string_view s) {
             }
             flush(i);
             switch (c) {
-                case '"': out += "\\\""; break;
-                case '\\': out += "\\\\"; break;
-                case '\b': out += "\\b"; break;
-                case '\f': out += "\\f"; break;
-                case '\n': out += "\\n"; break;
-                case '\r': out += "\\r"; break;
-                case '\t': out += "\\t"; break;
+                case '"':
+                    out += "\\\"";
+                    break;
+                case '\\':
+                    out += "\\\\";
+                    break;
+                case '\b':
+                    out += "\\b";
+                    break;
+                case '\f':
+                    out += "\\f";
+                    break;
+                case '\n':
+                    out += "\\n";
+                    break;
+                case '\r':
+                    out += "\\r";
+                    break;
+                case '\t':
+                    out += "\\t";
+                    break;
                 default:
                     out += "\\u00";
-                    out.push_back(k_hex[c >> 4]);
-                    out.push_back(k_hex[c & 0xF]);
+                    out.push_back(kHex[c >> 4]);
+                    out.push_back(kHex[c & 0xF]);
             }
             start = ++i;
             continue;
@@ -100,7 +114,8 @@ void json_append_double(std::string& out, double d) {
     char buf[64];
     double a = std::fabs(d);
     bool exp = a != 0 && (a < 1e-6 || a >= 1e21);
-    auto r = std::to_chars(buf, buf + sizeof buf, d, exp ? std::chars_format::scientific : std::chars_format::fixed);
+    auto r = std::to_chars(buf, buf + sizeof buf, d,
+                           exp ? std::chars_format::scientific : std::chars_format::fixed);
     size_t n = static_cast<size_t>(r.ptr - buf);
     // Go writes "e-7", not "e-07".
     if (exp && n >= 4 && buf[n - 4] == 'e' && buf[n - 3] == '-' && buf[n - 2] == '0') {

@@ -31,20 +31,34 @@ void append_ts(std::string& out, int64_t unix_ms) {
 
 void append_field_value(JsonWriter& w, const Field& f) {
     switch (f.kind()) {
-        case Field::Kind::str: w.value(f.str()); break;
-        case Field::Kind::i64: w.value(static_cast<long long>(f.i64())); break;            // NOLINT
-        case Field::Kind::u64: w.value(static_cast<unsigned long long>(f.u64())); break;   // NOLINT
-        case Field::Kind::f64: w.value(f.f64()); break;
-        case Field::Kind::boolean: w.value(f.boolean()); break;
+        case Field::Kind::str:
+            w.value(f.str());
+            break;
+        case Field::Kind::i64:
+            w.value(static_cast<long long>(f.i64()));
+            break;  // NOLINT
+        case Field::Kind::u64:
+            w.value(static_cast<unsigned long long>(f.u64()));
+            break;  // NOLINT
+        case Field::Kind::f64:
+            w.value(f.f64());
+            break;
+        case Field::Kind::boolean:
+            w.value(f.boolean());
+            break;
     }
 }
 
 const char* upper_name(Level l) {
     switch (l) {
-        case Level::debug: return "DEBUG";
-        case Level::info: return "INFO";
-        case Level::warn: return "WARN";
-        case Level::error: return "ERROR";
+        case Level::debug:
+            return "DEBUG";
+        case Level::info:
+            return "INFO";
+        case Level::warn:
+            return "WARN";
+        case Level::error:
+            return "ERROR";
     }
     return "INFO";
 }
@@ -81,17 +95,25 @@ std::optional<Level> parse_level(std::string_view s) {
 
 const char* level_name(Level l) {
     switch (l) {
-        case Level::debug: return "debug";
-        case Level::info: return "info";
-        case Level::warn: return "warn";
-        case Level::error: return "error";
+        case Level::debug:
+            return "debug";
+        case Level::info:
+            return "info";
+        case Level::warn:
+            return "warn";
+        case Level::error:
+            return "error";
     }
     return "info";
 }
 
-Logger::Logger() { add_fd(2, Format::json, Level::info); }
+Logger::Logger() {
+    add_fd(2, Format::json, Level::info);
+}
 
-Logger::~Logger() { clear_sinks(); }
+Logger::~Logger() {
+    clear_sinks();
+}
 
 void Logger::clear_sinks() {
     for (Sink& s : _sinks)
@@ -119,7 +141,8 @@ std::string Logger::reopen() {
         if (!s.owned || s.path.empty()) continue;
         int fd = ::open(s.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0) {
-            if (first_error.empty()) first_error = "cannot reopen log file " + s.path + ": " + std::strerror(errno);
+            if (first_error.empty())
+                first_error = "cannot reopen log file " + s.path + ": " + std::strerror(errno);
             continue;  // keep writing to the old descriptor
         }
         ::close(s.fd);
@@ -129,7 +152,8 @@ std::string Logger::reopen() {
 }
 
 void Logger::set_level(Level l) {
-    for (Sink& s : _sinks) s.min = l;
+    for (Sink& s : _sinks)
+        s.min = l;
     recompute_min();
 }
 
@@ -166,7 +190,8 @@ void Logger::format_line(std::string& out, Format format, Level l, std::string_v
         out += upper_name(l);
         out += '\t';
         // The message stays readable but cannot break the line.
-        for (char c : msg) out += (c == '\n' || c == '\r') ? ' ' : c;
+        for (char c : msg)
+            out += (c == '\n' || c == '\r') ? ' ' : c;
         if (n > 0 || suppressed) {
             out += '\t';
             JsonWriter w(out);

@@ -15,9 +15,11 @@
 
 namespace ec::rt::metrics {
 
-Histogram::Histogram(std::vector<double> bounds) : _bounds(std::move(bounds)), _counts(_bounds.size() + 1, 0) {
+Histogram::Histogram(std::vector<double> bounds)
+    : _bounds(std::move(bounds)), _counts(_bounds.size() + 1, 0) {
     for (size_t i = 1; i < _bounds.size(); ++i)
-        if (!(_bounds[i] > _bounds[i - 1])) throw std::invalid_argument("metrics: histogram bounds must increase");
+        if (!(_bounds[i] > _bounds[i - 1]))
+            throw std::invalid_argument("metrics: histogram bounds must increase");
 }
 
 void Histogram::observe(double v) noexcept {
@@ -71,10 +73,14 @@ void append_u64(std::string& out, uint64_t v) {
 
 void append_escaped(std::string& out, std::string_view s, bool quote) {
     for (char c : s) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else if (quote && c == '"') out += "\\\"";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else if (quote && c == '"')
+            out += "\\\"";
+        else
+            out += c;
     }
 }
 
@@ -107,9 +113,12 @@ void append_series(std::string& out, const std::string& name, std::string_view s
 
 const char* type_name(Type t) {
     switch (t) {
-        case Type::counter: return "counter";
-        case Type::gauge: return "gauge";
-        case Type::histogram: return "histogram";
+        case Type::counter:
+            return "counter";
+        case Type::gauge:
+            return "gauge";
+        case Type::histogram:
+            return "histogram";
     }
     return "untyped";
 }
@@ -131,7 +140,8 @@ ProcStat read_proc_stat() {
     std::istringstream in(line.substr(close + 2));
     std::vector<std::string> fld;
     std::string tok;
-    while (in >> tok) fld.push_back(tok);
+    while (in >> tok)
+        fld.push_back(tok);
     // fld[0] is field 3 (state).
     auto at = [&](int field) { return std::strtod(fld[static_cast<size_t>(field - 3)].c_str(), nullptr); };
     if (fld.size() < 22) return st;
@@ -164,7 +174,8 @@ struct Registry::Entry {
     std::string name;  // full name
     std::string help;
     Type type = Type::counter;
-    std::variant<std::monostate, Family<Counter>, Family<Gauge>, Family<Histogram>, std::function<double()>> m;
+    std::variant<std::monostate, Family<Counter>, Family<Gauge>, Family<Histogram>, std::function<double()>>
+        m;
 };
 
 Registry::Registry(std::string name_space) : _ns(std::move(name_space)) {}
@@ -196,7 +207,8 @@ void check_labels(const std::vector<std::string>& labels) {
 }
 }  // namespace
 
-Family<Counter>& Registry::counter(std::string_view name, std::string_view help, std::vector<std::string> labels) {
+Family<Counter>& Registry::counter(std::string_view name, std::string_view help,
+                                   std::vector<std::string> labels) {
     check_labels(labels);
     Entry& e = add(std::string(name), help, Type::counter, true);
     e.m.emplace<Family<Counter>>(std::move(labels), [] { return std::make_unique<Counter>(); });
@@ -205,7 +217,8 @@ Family<Counter>& Registry::counter(std::string_view name, std::string_view help,
     return fam;
 }
 
-Family<Gauge>& Registry::gauge(std::string_view name, std::string_view help, std::vector<std::string> labels) {
+Family<Gauge>& Registry::gauge(std::string_view name, std::string_view help,
+                               std::vector<std::string> labels) {
     check_labels(labels);
     Entry& e = add(std::string(name), help, Type::gauge, true);
     e.m.emplace<Family<Gauge>>(std::move(labels), [] { return std::make_unique<Gauge>(); });
@@ -214,8 +227,8 @@ Family<Gauge>& Registry::gauge(std::string_view name, std::string_view help, std
     return fam;
 }
 
-Family<Histogram>& Registry::histogram(std::string_view name, std::string_view help, std::vector<double> bounds,
-                                       std::vector<std::string> labels) {
+Family<Histogram>& Registry::histogram(std::string_view name, std::string_view help,
+                                       std::vector<double> bounds, std::vector<std::string> labels) {
     check_labels(labels);
     Histogram probe(bounds);  // validates the bounds now rather than at first use
     Entry& e = add(std::string(name), help, Type::histogram, true);
@@ -237,11 +250,11 @@ void Registry::counter_fn(std::string_view name, std::string_view help, std::fun
 void Registry::add_process_metrics() {
     const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
     const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
-    add("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", Type::counter, false).m =
-        std::function<double()>([ticks] {
-            ProcStat s = read_proc_stat();
-            return s.ok ? (s.utime_ticks + s.stime_ticks) / ticks : 0.0;
-        });
+    add("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", Type::counter, false)
+        .m = std::function<double()>([ticks] {
+        ProcStat s = read_proc_stat();
+        return s.ok ? (s.utime_ticks + s.stime_ticks) / ticks : 0.0;
+    });
     add("process_resident_memory_bytes", "Resident memory size in bytes.", Type::gauge, false).m =
         std::function<double()>([page] {
             ProcStat s = read_proc_stat();
@@ -252,16 +265,17 @@ void Registry::add_process_metrics() {
             ProcStat s = read_proc_stat();
             return s.ok ? s.vsize : 0.0;
         });
-    add("process_open_fds", "Number of open file descriptors.", Type::gauge, false).m = std::function<double()>([] {
-        double n = 0;
-        if (DIR* d = ::opendir("/proc/self/fd")) {
-            while (dirent* e = ::readdir(d))
-                if (e->d_name[0] != '.') ++n;
-            ::closedir(d);
-            n -= 1;  // the descriptor of the listing itself
-        }
-        return n;
-    });
+    add("process_open_fds", "Number of open file descriptors.", Type::gauge, false).m =
+        std::function<double()>([] {
+            double n = 0;
+            if (DIR* d = ::opendir("/proc/self/fd")) {
+                while (dirent* e = ::readdir(d))
+                    if (e->d_name[0] != '.') ++n;
+                ::closedir(d);
+                n -= 1;  // the descriptor of the listing itself
+            }
+            return n;
+        });
     add("process_max_fds", "Maximum number of open file descriptors.", Type::gauge, false).m =
         std::function<double()>([] {
             rlimit rl{};
@@ -322,8 +336,10 @@ void Registry::expose(std::string& out) const {
                 for (size_t i = 0; i <= m->bounds().size(); ++i) {
                     cum += m->counts()[i];
                     le.clear();
-                    if (i < m->bounds().size()) append_number(le, m->bounds()[i]);
-                    else le = "+Inf";
+                    if (i < m->bounds().size())
+                        append_number(le, m->bounds()[i]);
+                    else
+                        le = "+Inf";
                     append_series(out, e.name, "_bucket", h->label_names(), values, "le", le);
                     out += ' ';
                     append_u64(out, cum);

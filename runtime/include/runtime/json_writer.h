@@ -40,8 +40,8 @@ class JsonWriter {
     JsonWriter& value(const std::string& s) { return value(std::string_view(s)); }
     JsonWriter& value(bool b);
     JsonWriter& value(int v) { return write_int(v); }
-    JsonWriter& value(long v) { return write_int(v); }        // NOLINT(google-runtime-int)
-    JsonWriter& value(long long v) { return write_int(v); }   // NOLINT(google-runtime-int)
+    JsonWriter& value(long v) { return write_int(v); }       // NOLINT(google-runtime-int)
+    JsonWriter& value(long long v) { return write_int(v); }  // NOLINT(google-runtime-int)
     JsonWriter& value(unsigned v) { return write_uint(v); }
     JsonWriter& value(unsigned long v) { return write_uint(v); }       // NOLINT(google-runtime-int)
     JsonWriter& value(unsigned long long v) { return write_uint(v); }  // NOLINT(google-runtime-int)

@@ -117,8 +117,8 @@ class Logger {
                  Fields fields = {});
 
     // Formats one line exactly as a sink of `format` would (tests, and callers that batch lines).
-    static void format_line(std::string& out, Format format, Level l, std::string_view msg, const Field* fields,
-                            size_t n, uint64_t suppressed, int64_t unix_ms);
+    static void format_line(std::string& out, Format format, Level l, std::string_view msg,
+                            const Field* fields, size_t n, uint64_t suppressed, int64_t unix_ms);
 
   private:
     struct Sink {

@@ -87,7 +87,9 @@ class Family {
     M& get() { return with({}); }
 
     const std::vector<std::string>& label_names() const noexcept { return _labels; }
-    const std::map<std::vector<std::string>, std::unique_ptr<M>>& children() const noexcept { return _children; }
+    const std::map<std::vector<std::string>, std::unique_ptr<M>>& children() const noexcept {
+        return _children;
+    }
 
   private:
     std::vector<std::string> _labels;
@@ -103,7 +105,8 @@ class Registry {
     Registry(const Registry&) = delete;
     Registry& operator=(const Registry&) = delete;
 
-    Family<Counter>& counter(std::string_view name, std::string_view help, std::vector<std::string> labels = {});
+    Family<Counter>& counter(std::string_view name, std::string_view help,
+                             std::vector<std::string> labels = {});
     Family<Gauge>& gauge(std::string_view name, std::string_view help, std::vector<std::string> labels = {});
     Family<Histogram>& histogram(std::string_view name, std::string_view help, std::vector<double> bounds,
                                  std::vector<std::string> labels = {});
@@ -131,13 +134,14 @@ class Registry {
 };
 
 // Content-Type of expose()'s output.
-inline constexpr std::string_view k_text_content_type = "text/plain; version=0.0.4; charset=utf-8";
+inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 template <class M>
 M& Family<M>::with(std::initializer_list<std::string_view> values) {
     std::vector<std::string> key;
     key.reserve(values.size());
-    for (std::string_view v : values) key.emplace_back(v);
+    for (std::string_view v : values)
+        key.emplace_back(v);
     return with(key);
 }
 

@@ -36,7 +36,7 @@ class MetricsHandler final : public HttpHandler {
         _reg.expose(body);
         _last_size = body.size();
         res.set_status(200);
-        res.add_header("Content-Type", k_text_content_type);
+        res.add_header("Content-Type", kTextContentType);
         res.set_body(std::move(body));
         return true;
     }
