@@ -1,0 +1,83 @@
+// A blocking HTTP/1.1 client for tests (one request per connection, Content-Length framed responses).
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+namespace ec::rs::test {
+
+struct HttpReply {
+    int status = 0;
+    std::string head;
+    std::string body;
+    bool ok = false;
+    std::string header(std::string_view name) const {
+        std::string h = head, n(name);
+        for (auto& c : h)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (auto& c : n)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        auto p = h.find("\r\n" + n + ":");
+        if (p == std::string::npos) return {};
+        auto s = p + 2 + n.size() + 1;
+        while (s < head.size() && head[s] == ' ')
+            ++s;
+        return head.substr(s, head.find("\r\n", s) - s);
+    }
+};
+
+inline HttpReply http_request(uint16_t port, std::string_view method, std::string_view path,
+                              std::string_view body = {}, std::string_view content_type = "application/json",
+                              int timeout_s = 10) {
+    HttpReply r;
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(fd);
+        return r;
+    }
+    timeval tv{timeout_s, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string req =
+        std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n";
+    if (!body.empty() || method == "POST") {
+        req += "Content-Type: " + std::string(content_type) +
+               "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+    }
+    req += "\r\n";
+    req += body;
+    std::string_view s = req;
+    while (!s.empty()) {
+        ssize_t n = ::send(fd, s.data(), s.size(), MSG_NOSIGNAL);
+        if (n <= 0) break;
+        s.remove_prefix(static_cast<size_t>(n));
+    }
+    std::string in;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        in.append(buf, static_cast<size_t>(n));
+    }
+    ::close(fd);
+    auto end = in.find("\r\n\r\n");
+    if (end == std::string::npos) return r;
+    r.head = in.substr(0, end + 2);
+    r.status = std::atoi(r.head.c_str() + 9);
+    r.body = in.substr(end + 4);
+    std::string cl = r.header("content-length");
+    if (!cl.empty() && r.body.size() != static_cast<size_t>(std::atoll(cl.c_str()))) return r;
+    r.ok = true;
+    return r;
+}
+
+}  // namespace ec::rs::test
