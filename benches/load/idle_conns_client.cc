@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     char c;
     while (::read(0, &c, 1) > 0) {
     }
-    for (int fd : fds) ::close(fd);
+    for (int fd : fds)
+        ::close(fd);
     return 0;
 }

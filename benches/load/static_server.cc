@@ -37,7 +37,7 @@ struct File {
 };
 
 class StaticHandler : public HttpHandler {
-public:
+  public:
     explicit StaticHandler(const std::unordered_map<std::string, File>& files) : _files(files) {}
     bool try_handle(HttpRequest& req, HttpResponse& res) override {
         auto it = _files.find(std::string(req.path()));
@@ -49,13 +49,15 @@ public:
         }
         res.add_header("Content-Type", "text/html; charset=utf-8");
         const File& f = it->second;
-        if (f.data) res.set_body_view(*f.data, f.data);
-        else res.set_body_file(f.fd, 0, f.size, false);
+        if (f.data)
+            res.set_body_view(*f.data, f.data);
+        else
+            res.set_body_file(f.fd, 0, f.size, false);
         return true;
     }
     Task<void> handle(HttpRequest&, HttpResponse&) override { co_return; }
 
-private:
+  private:
     const std::unordered_map<std::string, File>& _files;
 };
 
@@ -66,17 +68,22 @@ int main(int argc, char** argv) {
     unsigned cores = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
-        if (k == "--root") root = argv[i + 1];
-        else if (k == "--listen") listen = argv[i + 1];
-        else if (k == "--cores") cores = static_cast<unsigned>(std::atoi(argv[i + 1]));
-        else if (k == "--mode") mode = argv[i + 1];
+        if (k == "--root")
+            root = argv[i + 1];
+        else if (k == "--listen")
+            listen = argv[i + 1];
+        else if (k == "--cores")
+            cores = static_cast<unsigned>(std::atoi(argv[i + 1]));
+        else if (k == "--mode")
+            mode = argv[i + 1];
         else {
             std::fprintf(stderr, "unknown option %s\n", k.c_str());
             return 2;
         }
     }
     if (root.empty() || (mode != "memory" && mode != "splice")) {
-        std::fprintf(stderr, "usage: static_server --root DIR --listen ADDR [--cores N] [--mode memory|splice]\n");
+        std::fprintf(stderr,
+                     "usage: static_server --root DIR --listen ADDR [--cores N] [--mode memory|splice]\n");
         return 2;
     }
     std::unordered_map<std::string, File> files;
@@ -119,7 +126,8 @@ int main(int argc, char** argv) {
         spawn(g, srv.serve(*l));
         if (core == 0) {
             co_await sigs.wait();
-            for (unsigned c = 1; c < cores; ++c) co_await submit_to(c, [&stop, c] { stop[c]->cancel(); });
+            for (unsigned c = 1; c < cores; ++c)
+                co_await submit_to(c, [&stop, c] { stop[c]->cancel(); });
         } else {
             co_await sleep_for(Millis(24L * 3600 * 1000), my_stop);  // until core 0 says stop
         }

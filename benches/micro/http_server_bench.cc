@@ -16,7 +16,7 @@ using namespace ec::rt;
 namespace {
 
 class Handler : public HttpHandler {
-public:
+  public:
     bool try_handle(HttpRequest& req, HttpResponse& res) override {
         res.add_header("Content-Type", "text/html; charset=utf-8");
         res.add_header("X-Render-Source", "cache");
@@ -25,7 +25,7 @@ public:
     }
     Task<void> handle(HttpRequest&, HttpResponse&) override { co_return; }
 
-private:
+  private:
     std::string _body = std::string(512, 'x');
 };
 
@@ -52,12 +52,15 @@ void BM_ParseRespondPipelined(benchmark::State& state) {
     }
     srv.serve_connection(sv[0]);
     std::string requests;
-    for (int i = 0; i < batch; ++i) requests += kRequest;
+    for (int i = 0; i < batch; ++i)
+        requests += kRequest;
     // Learn the size of one response.
     size_t resp_size = r.block_on([](int fd) -> Task<size_t> {
-        co_await uring_op([fd](io_uring_sqe* s) { io_uring_prep_send(s, fd, kRequest.data(), kRequest.size(), 0); });
+        co_await uring_op(
+            [fd](io_uring_sqe* s) { io_uring_prep_send(s, fd, kRequest.data(), kRequest.size(), 0); });
         char buf[4096];
-        int n = co_await uring_op([fd, &buf](io_uring_sqe* s) { io_uring_prep_recv(s, fd, buf, sizeof buf, 0); });
+        int n =
+            co_await uring_op([fd, &buf](io_uring_sqe* s) { io_uring_prep_recv(s, fd, buf, sizeof buf, 0); });
         co_return static_cast<size_t>(n);
     }(sv[1]));
     std::string sink(resp_size * static_cast<size_t>(batch) + 4096, '\0');

@@ -1,7 +1,7 @@
 #include "runtime/dns.h"
 
-#include <arpa/inet.h>
 #include <ares.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -21,8 +21,10 @@ namespace {
 SocketAddress with_port(const SocketAddress& a, uint16_t port) {
     sockaddr_storage ss{};
     std::memcpy(&ss, a.sa(), a.len());
-    if (ss.ss_family == AF_INET) reinterpret_cast<sockaddr_in*>(&ss)->sin_port = htons(port);
-    else if (ss.ss_family == AF_INET6) reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port = htons(port);
+    if (ss.ss_family == AF_INET)
+        reinterpret_cast<sockaddr_in*>(&ss)->sin_port = htons(port);
+    else if (ss.ss_family == AF_INET6)
+        reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port = htons(port);
     return SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&ss), a.len());
 }
 
@@ -117,7 +119,8 @@ void DnsResolver::thread_main() {
                 std::lock_guard lk(_mu);
                 batch.swap(_queue);
             }
-            for (auto& p : batch) p.done(st, std::string("c-ares channel: ") + ares_strerror(st), {});
+            for (auto& p : batch)
+                p.done(st, std::string("c-ares channel: ") + ares_strerror(st), {});
             pollfd pfd{_wake_fd, POLLIN, 0};
             ::poll(&pfd, 1, 1000);
             uint64_t v;
@@ -181,14 +184,16 @@ Task<DnsResult> DnsResolver::resolve(std::string host, uint16_t port) {
         co_return out;
     }
     std::string key = host;
-    for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : key)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     {
         std::lock_guard lk(_mu);
         auto it = _cache.find(key);
         if (it != _cache.end() && it->second.expires_ms > now_ms()) {
             out.error = it->second.error;
             out.message = it->second.message;
-            for (const auto& a : it->second.addrs) out.addresses.push_back(with_port(a, port));
+            for (const auto& a : it->second.addrs)
+                out.addresses.push_back(with_port(a, port));
             out.from_cache = true;
             co_return out;
         }
@@ -204,7 +209,8 @@ Task<DnsResult> DnsResolver::resolve(std::string host, uint16_t port) {
             Reactor* origin = &Reactor::current();
             Pending p;
             p.host = host;
-            p.done = [this, origin, h](int st, std::string msg, std::vector<std::pair<SocketAddress, uint32_t>> a) {
+            p.done = [this, origin, h](int st, std::string msg,
+                                       std::vector<std::pair<SocketAddress, uint32_t>> a) {
                 // Runs on the resolver thread: hand the answer to the asking reactor.
                 // During resolver destruction the reactors may already be gone: drop it.
                 if (st == ARES_EDESTRUCTION) return;
@@ -232,14 +238,17 @@ Task<DnsResult> DnsResolver::resolve(std::string host, uint16_t port) {
     uint32_t ttl = _opts.negative_ttl_s;
     if (aw.status == ARES_SUCCESS) {
         ttl = _opts.max_ttl_s;
-        for (const auto& [a, t] : aw.addrs) ttl = std::min(ttl, t);
+        for (const auto& [a, t] : aw.addrs)
+            ttl = std::min(ttl, t);
         ttl = std::clamp(ttl, _opts.min_ttl_s, _opts.max_ttl_s);
-        for (const auto& [a, t] : aw.addrs) e.addrs.push_back(a);
+        for (const auto& [a, t] : aw.addrs)
+            e.addrs.push_back(a);
     }
     e.expires_ms = now_ms() + uint64_t{ttl} * 1000;
     out.error = e.error;
     out.message = e.message;
-    for (const auto& a : e.addrs) out.addresses.push_back(with_port(a, port));
+    for (const auto& a : e.addrs)
+        out.addresses.push_back(with_port(a, port));
     if (aw.status != ARES_EDESTRUCTION) {
         std::lock_guard lk(_mu);
         if (_cache.size() > 10000) _cache.clear();  // bound memory under hostile input

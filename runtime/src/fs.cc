@@ -51,7 +51,8 @@ Task<int> make_dirs(const std::string& path, mode_t mode) {
 }
 
 Task<int> write_file_atomic(const std::string& path, std::span<const char> data, mode_t mode) {
-    thread_local std::minstd_rand rng{static_cast<unsigned>(::getpid()) ^ static_cast<unsigned>(reinterpret_cast<uintptr_t>(&rng))};
+    thread_local std::minstd_rand rng{static_cast<unsigned>(::getpid()) ^
+                                      static_cast<unsigned>(reinterpret_cast<uintptr_t>(&rng))};
     std::string tmp = path + ".tmp." + std::to_string(rng());
     int fd = co_await open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, mode);
     if (fd == -ENOENT) {

@@ -11,10 +11,13 @@ void report_unhandled(std::exception_ptr e) noexcept {
     try {
         std::rethrow_exception(e);
     } catch (const std::exception& ex) {
-        std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"unhandled exception in spawned task\",\"error\":\"%s\"}\n",
-                     ex.what());
+        std::fprintf(
+            stderr,
+            "{\"level\":\"error\",\"msg\":\"unhandled exception in spawned task\",\"error\":\"%s\"}\n",
+            ex.what());
     } catch (...) {
-        std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"unhandled non-std exception in spawned task\"}\n");
+        std::fprintf(stderr,
+                     "{\"level\":\"error\",\"msg\":\"unhandled non-std exception in spawned task\"}\n");
     }
 }
 

@@ -42,7 +42,9 @@ struct ResponseCtx {
     int status = 0;
 };
 
-ResponseCtx& rctx(llhttp_t* p) { return *static_cast<ResponseCtx*>(p->data); }
+ResponseCtx& rctx(llhttp_t* p) {
+    return *static_cast<ResponseCtx*>(p->data);
+}
 
 int on_begin(llhttp_t* p) {
     ResponseCtx& c = rctx(p);
@@ -121,7 +123,9 @@ struct CancelBridge : CancelCallback {
     CancelSource* target = nullptr;
 };
 
-std::string errno_text(int e) { return std::strerror(e < 0 ? -e : e); }
+std::string errno_text(int e) {
+    return std::strerror(e < 0 ? -e : e);
+}
 
 }  // namespace
 
@@ -136,7 +140,8 @@ HttpClient::~HttpClient() = default;
 
 size_t HttpClient::idle_connections() const {
     size_t n = 0;
-    for (const auto& [k, v] : _idle) n += v.size();
+    for (const auto& [k, v] : _idle)
+        n += v.size();
     return n;
 }
 
@@ -154,7 +159,8 @@ bool HttpClient::parse_url(std::string_view url, Url& u, std::string& err) {
     size_t end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, end);
     std::string_view tail = end == std::string_view::npos ? std::string_view() : rest.substr(end);
-    if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);  // userinfo
+    if (auto at = authority.rfind('@'); at != std::string_view::npos)
+        authority.remove_prefix(at + 1);  // userinfo
     std::string_view host = authority, port;
     if (authority.starts_with('[')) {
         size_t close = authority.find(']');
@@ -220,8 +226,9 @@ void HttpClient::put_idle(const std::string& origin, std::unique_ptr<Conn> c) {
 
 Task<std::unique_ptr<HttpClient::Conn>> HttpClient::open(const Url& u, CancelToken tok, std::string& err) {
     std::vector<SocketAddress> addrs;
-    if (auto lit = SocketAddress::parse((u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) + ":" +
-                                        std::to_string(u.port))) {
+    if (auto lit =
+            SocketAddress::parse((u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host) + ":" +
+                                 std::to_string(u.port))) {
         addrs.push_back(*lit);
     } else if (_opts.resolver) {
         DnsResult d = co_await _opts.resolver->resolve(u.host, u.port);
@@ -237,7 +244,8 @@ Task<std::unique_ptr<HttpClient::Conn>> HttpClient::open(const Url& u, CancelTok
     std::string last;
     for (const auto& a : addrs) {
         if (_opts.address_filter && !_opts.address_filter(a)) {
-            last = "address " + a.host_string() + " of " + u.host + " is not allowed (private or reserved range)";
+            last = "address " + a.host_string() + " of " + u.host +
+                   " is not allowed (private or reserved range)";
             continue;
         }
         if (tok.cancelled()) break;
@@ -259,8 +267,8 @@ Task<std::unique_ptr<HttpClient::Conn>> HttpClient::open(const Url& u, CancelTok
             }
             int h = co_await c->tls->handshake(c->stream, tok);
             if (h < 0) {
-                err = "TLS handshake with " + u.host + ": " +
-                      (h == -EPROTO ? c->tls->error() : errno_text(h));
+                err =
+                    "TLS handshake with " + u.host + ": " + (h == -EPROTO ? c->tls->error() : errno_text(h));
                 co_return nullptr;
             }
         }
@@ -278,7 +286,8 @@ Task<int> HttpClient::exchange(Conn& c, const Url& u, const HttpClientRequest& r
     bool has_host = false;
     for (const auto& [k, v] : req.headers) {
         if (iequals(k, "host")) has_host = true;
-        if (iequals(k, "content-length") || iequals(k, "transfer-encoding") || iequals(k, "connection")) continue;
+        if (iequals(k, "content-length") || iequals(k, "transfer-encoding") || iequals(k, "connection"))
+            continue;
         out.append(k).append(": ").append(v).append("\r\n");
     }
     if (!has_host) out.append("Host: ").append(u.host_header).append("\r\n");
@@ -322,8 +331,9 @@ Task<int> HttpClient::exchange(Conn& c, const Url& u, const HttpClientRequest& r
             break;
         }
         if (e != HPE_OK) {
-            res.error = ctx.too_large ? "response body larger than " + std::to_string(req.max_response_bytes) + " bytes"
-                                      : std::string("malformed response: ") + llhttp_errno_name(e);
+            res.error = ctx.too_large
+                            ? "response body larger than " + std::to_string(req.max_response_bytes) + " bytes"
+                            : std::string("malformed response: ") + llhttp_errno_name(e);
             co_return -EBADMSG;
         }
     }
@@ -355,8 +365,9 @@ Task<HttpClientResponse> HttpClient::request(HttpClientRequest req, CancelToken 
         if (!c) {
             c = co_await open(u, cs, err);
             if (!c) {
-                res.error = cs.cancelled() ? (deadline.expired ? "timeout after " + std::to_string(req.timeout_ms) + " ms"
-                                                               : "cancelled")
+                res.error = cs.cancelled() ? (deadline.expired
+                                                  ? "timeout after " + std::to_string(req.timeout_ms) + " ms"
+                                                  : "cancelled")
                                            : err;
                 break;
             }
@@ -371,7 +382,8 @@ Task<HttpClientResponse> HttpClient::request(HttpClientRequest req, CancelToken 
             break;
         }
         if (cs.cancelled()) {
-            res.error = deadline.expired ? "timeout after " + std::to_string(req.timeout_ms) + " ms" : "cancelled";
+            res.error =
+                deadline.expired ? "timeout after " + std::to_string(req.timeout_ms) + " ms" : "cancelled";
             break;
         }
         // A pooled connection the server had already closed: retry once on a fresh one.

@@ -94,7 +94,9 @@ struct ParseCtx {
     }
 };
 
-ParseCtx& ctx_of(llhttp_t* p) { return *static_cast<ParseCtx*>(p->data); }
+ParseCtx& ctx_of(llhttp_t* p) {
+    return *static_cast<ParseCtx*>(p->data);
+}
 
 int cb_message_begin(llhttp_t* p) {
     ParseCtx& c = ctx_of(p);
@@ -215,7 +217,7 @@ void append_uint(std::string& out, uint64_t v) {
 }  // namespace
 
 class HttpConnection {
-public:
+  public:
     HttpConnection(HttpServer& srv, int fd) : _srv(srv), _stream(fd) {
         _timer.self = this;
         llhttp_init(&_parser, HTTP_REQUEST, &parser_settings());
@@ -229,8 +231,10 @@ public:
     }
     ~HttpConnection() {
         if (_blk) _srv.release_block(_blk);
-        if (_prev) _prev->_next = _next;
-        else _srv._conns = _next;
+        if (_prev)
+            _prev->_next = _next;
+        else
+            _srv._conns = _next;
         if (_next) _next->_prev = _prev;
         --_srv._stats.connections_open;
     }
@@ -243,7 +247,7 @@ public:
     void cancel() noexcept { _cs.cancel(); }
     HttpConnection* next() const noexcept { return _next; }
 
-private:
+  private:
     struct ConnTimer : Timer {
         ConnTimer() : Timer(&ConnTimer::fire) {}
         static void fire(Timer* t) noexcept {
@@ -339,7 +343,8 @@ void HttpConnection::fill_request() {
         r._headers[i] = HttpHeader{std::string_view(b + h.name_off, h.name_len),
                                    std::string_view(b + h.value_off, h.value_len)};
     }
-    r._body = _ctx.body_copy ? std::string_view(_blk->body_copy) : std::string_view(b + _ctx.body_off, _ctx.body_len);
+    r._body = _ctx.body_copy ? std::string_view(_blk->body_copy)
+                             : std::string_view(b + _ctx.body_off, _ctx.body_len);
 }
 
 void HttpConnection::build_head(bool keep_alive) {
@@ -354,14 +359,17 @@ void HttpConnection::build_head(bool keep_alive) {
     out.append("\r\nDate: ");
     out.append(http_date_now());
     out.append("\r\n");
-    bool no_body_status = res._status == 204 || res._status == 304 || (res._status >= 100 && res._status < 200);
+    bool no_body_status =
+        res._status == 204 || res._status == 304 || (res._status >= 100 && res._status < 200);
     if (!no_body_status) {
         out.append("Content-Length: ");
         append_uint(out, res.body_size());
         out.append("\r\n");
     }
-    if (!keep_alive) out.append("Connection: close\r\n");
-    else if (req._vmajor == 1 && req._vminor == 0) out.append("Connection: keep-alive\r\n");
+    if (!keep_alive)
+        out.append("Connection: close\r\n");
+    else if (req._vmajor == 1 && req._vminor == 0)
+        out.append("Connection: keep-alive\r\n");
     out.append(res._headers);
     out.append("\r\n");
 }
@@ -401,8 +409,8 @@ Task<void> HttpConnection::run() {
             if (_srv._draining) co_return;
             _idle = true;
             arm(o.idle_timeout_ms);
-            int r = co_await uring_op([fd](io_uring_sqe* s) { io_uring_prep_poll_add(s, fd, POLLIN | POLLRDHUP); },
-                                      _cs);
+            int r = co_await uring_op(
+                [fd](io_uring_sqe* s) { io_uring_prep_poll_add(s, fd, POLLIN | POLLRDHUP); }, _cs);
             _idle = false;
             if (r < 0) co_return;  // idle timeout, drain, or socket error: close quietly
             _blk = _srv.acquire_block();
@@ -441,7 +449,8 @@ Task<void> HttpConnection::run() {
                 int64_t sent;
                 if (send_body && res._file_fd >= 0) {
                     sent = co_await _stream.send_all(_blk->out, _cs);
-                    if (sent >= 0) sent = co_await _stream.send_file(res._file_fd, res._file_off, res._file_len, _cs);
+                    if (sent >= 0)
+                        sent = co_await _stream.send_file(res._file_fd, res._file_off, res._file_len, _cs);
                 } else {
                     iovec iov[2] = {{_blk->out.data(), _blk->out.size()},
                                     {const_cast<char*>(res._body.data()), send_body ? res._body.size() : 0}};
@@ -507,7 +516,8 @@ Task<void> HttpConnection::run() {
 HttpServer::HttpServer(HttpHandler& handler, HttpServerOptions opts) : _handler(handler), _opts(opts) {}
 
 HttpServer::~HttpServer() {
-    for (RequestBlock* b : _free_blocks) delete b;
+    for (RequestBlock* b : _free_blocks)
+        delete b;
 }
 
 HttpServer::RequestBlock* HttpServer::acquire_block() {
@@ -567,12 +577,15 @@ Task<void> HttpServer::serve(TcpListener& l) {
 Task<void> HttpServer::drain(uint64_t timeout_ms) {
     _draining = true;
     std::vector<TcpListener*> ls = _listeners;
-    for (TcpListener* l : ls) co_await l->close();
+    for (TcpListener* l : ls)
+        co_await l->close();
     for (HttpConnection* c = _conns; c; c = c->next())
         if (c->idle()) c->cancel();
     uint64_t deadline = Reactor::current().refresh_now() + timeout_ms;
-    while (_gate.count() > 0 && Reactor::current().refresh_now() < deadline) co_await sleep_for(Millis(5));
-    for (HttpConnection* c = _conns; c; c = c->next()) c->cancel();
+    while (_gate.count() > 0 && Reactor::current().refresh_now() < deadline)
+        co_await sleep_for(Millis(5));
+    for (HttpConnection* c = _conns; c; c = c->next())
+        c->cancel();
     co_await _gate.close();
 }
 

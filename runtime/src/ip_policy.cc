@@ -36,9 +36,9 @@ bool match(const uint8_t* a, const uint8_t* net, int prefix) noexcept {
     return (a[full] & mask) == (net[full] & mask);
 }
 
-const char* const kReserved[] = {"127.0.0.0/8",    "10.0.0.0/8",  "172.16.0.0/12", "192.168.0.0/16",
-                                 "169.254.0.0/16", "100.64.0.0/10", "0.0.0.0/8",   "224.0.0.0/4",
-                                 "::1/128",        "fe80::/10",   "fc00::/7",      "ff00::/8"};
+const char* const kReserved[] = {"127.0.0.0/8",    "10.0.0.0/8",    "172.16.0.0/12", "192.168.0.0/16",
+                                 "169.254.0.0/16", "100.64.0.0/10", "0.0.0.0/8",     "224.0.0.0/4",
+                                 "::1/128",        "fe80::/10",     "fc00::/7",      "ff00::/8"};
 
 }  // namespace
 
@@ -83,7 +83,8 @@ IpPolicy::IpPolicy(std::vector<Cidr> allow) : _allow(std::move(allow)) {}
 bool IpPolicy::is_private_or_reserved(const SocketAddress& a) noexcept {
     static const std::vector<Cidr> reserved = [] {
         std::vector<Cidr> v;
-        for (const char* s : kReserved) v.push_back(*Cidr::parse(s));
+        for (const char* s : kReserved)
+            v.push_back(*Cidr::parse(s));
         return v;
     }();
     for (const auto& c : reserved)

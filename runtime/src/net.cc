@@ -7,10 +7,10 @@
 
 #include <array>
 #include <cerrno>
-#include <vector>
 #include <charconv>
 #include <cstring>
 #include <system_error>
+#include <vector>
 
 namespace ec::rt {
 
@@ -111,7 +111,8 @@ std::string SocketAddress::host_string() const {
 }
 
 std::string SocketAddress::to_string() const {
-    if (_ss.ss_family == AF_UNIX) return std::string("unix:") + reinterpret_cast<const sockaddr_un*>(&_ss)->sun_path;
+    if (_ss.ss_family == AF_UNIX)
+        return std::string("unix:") + reinterpret_cast<const sockaddr_un*>(&_ss)->sun_path;
     if (_ss.ss_family == AF_INET6) return "[" + host_string() + "]:" + std::to_string(port());
     return host_string() + ":" + std::to_string(port());
 }
@@ -129,9 +130,10 @@ std::unique_ptr<TcpListener> TcpListener::bind(const SocketAddress& addr, const 
     if (::bind(fd, addr.sa(), addr.len()) != 0) {
         int e = errno;
         ::close(fd);
-        throw std::system_error(e, std::generic_category(),
-                                "cannot listen on " + addr.to_string() +
-                                    (e == EADDRINUSE ? " (address in use: another process holds this port)" : ""));
+        throw std::system_error(
+            e, std::generic_category(),
+            "cannot listen on " + addr.to_string() +
+                (e == EADDRINUSE ? " (address in use: another process holds this port)" : ""));
     }
     if (::listen(fd, opts.backlog) != 0) {
         int e = errno;
@@ -141,7 +143,9 @@ std::unique_ptr<TcpListener> TcpListener::bind(const SocketAddress& addr, const 
     return std::unique_ptr<TcpListener>(new TcpListener(fd));
 }
 
-std::unique_ptr<TcpListener> TcpListener::adopt(int fd) { return std::unique_ptr<TcpListener>(new TcpListener(fd)); }
+std::unique_ptr<TcpListener> TcpListener::adopt(int fd) {
+    return std::unique_ptr<TcpListener>(new TcpListener(fd));
+}
 
 TcpListener::TcpListener(int fd) : _fd(fd) {
     _op.fn = &TcpListener::on_accept;
@@ -157,7 +161,8 @@ TcpListener::~TcpListener() {
     // close() must have been awaited if the multishot accept was ever armed; otherwise
     // the kernel could still complete into freed memory.
     if (_armed) std::terminate();
-    for (int fd : _queue) ::close(fd);
+    for (int fd : _queue)
+        ::close(fd);
     if (_fd >= 0 && !_closed) ::close(_fd);
 }
 
@@ -193,8 +198,10 @@ void TcpListener::on_accept(Completion* c, int32_t res, uint32_t flags) noexcept
     if (!more) self->_armed = false;
     if (res >= 0) {
         ++self->_accepted;
-        if (self->_closing) ::close(res);
-        else self->deliver(res);
+        if (self->_closing)
+            ::close(res);
+        else
+            self->deliver(res);
     }
     if (!more) {
         if (self->_closing) {
@@ -245,7 +252,8 @@ Task<void> TcpListener::close() {
         co_await WaitDisarm{*this};
     }
     if (_retry.armed()) Reactor::current().timers().cancel(_retry);
-    for (int fd : _queue) ::close(fd);
+    for (int fd : _queue)
+        ::close(fd);
     _queue.clear();
     ::close(_fd);
     _closed = true;
@@ -383,8 +391,8 @@ Task<ConnectResult> connect(const SocketAddress& addr, int64_t timeout_ms, Cance
         co_return out;
     }
     SocketAddress a = addr;
-    int r = co_await uring_op([fd, &a](io_uring_sqe* s) { io_uring_prep_connect(s, fd, a.sa(), a.len()); }, tok,
-                              timeout_ms);
+    int r = co_await uring_op([fd, &a](io_uring_sqe* s) { io_uring_prep_connect(s, fd, a.sa(), a.len()); },
+                              tok, timeout_ms);
     if (r < 0) {
         ::close(fd);
         out.error = (r == -ECANCELED && !tok.cancelled()) ? -ETIMEDOUT : r;

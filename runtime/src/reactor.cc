@@ -36,15 +36,24 @@ struct RequiredOp {
     const char* name;
 };
 constexpr RequiredOp kRequiredOps[] = {
-    {IORING_OP_ACCEPT, "ACCEPT"},        {IORING_OP_RECV, "RECV"},
-    {IORING_OP_SEND, "SEND"},            {IORING_OP_SENDMSG, "SENDMSG"},
-    {IORING_OP_CONNECT, "CONNECT"},      {IORING_OP_TIMEOUT, "TIMEOUT"},
-    {IORING_OP_LINK_TIMEOUT, "LINK_TIMEOUT"}, {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"},
-    {IORING_OP_POLL_ADD, "POLL_ADD"},    {IORING_OP_OPENAT, "OPENAT"},
-    {IORING_OP_READ, "READ"},            {IORING_OP_WRITE, "WRITE"},
-    {IORING_OP_STATX, "STATX"},          {IORING_OP_RENAMEAT, "RENAMEAT"},
-    {IORING_OP_UNLINKAT, "UNLINKAT"},    {IORING_OP_MKDIRAT, "MKDIRAT"},
-    {IORING_OP_SPLICE, "SPLICE"},        {IORING_OP_CLOSE, "CLOSE"},
+    {IORING_OP_ACCEPT, "ACCEPT"},
+    {IORING_OP_RECV, "RECV"},
+    {IORING_OP_SEND, "SEND"},
+    {IORING_OP_SENDMSG, "SENDMSG"},
+    {IORING_OP_CONNECT, "CONNECT"},
+    {IORING_OP_TIMEOUT, "TIMEOUT"},
+    {IORING_OP_LINK_TIMEOUT, "LINK_TIMEOUT"},
+    {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"},
+    {IORING_OP_POLL_ADD, "POLL_ADD"},
+    {IORING_OP_OPENAT, "OPENAT"},
+    {IORING_OP_READ, "READ"},
+    {IORING_OP_WRITE, "WRITE"},
+    {IORING_OP_STATX, "STATX"},
+    {IORING_OP_RENAMEAT, "RENAMEAT"},
+    {IORING_OP_UNLINKAT, "UNLINKAT"},
+    {IORING_OP_MKDIRAT, "MKDIRAT"},
+    {IORING_OP_SPLICE, "SPLICE"},
+    {IORING_OP_CLOSE, "CLOSE"},
 };
 
 }  // namespace
@@ -53,7 +62,9 @@ Reactor& Reactor::current() noexcept {
     assert(t_current && "no Reactor on this thread");
     return *t_current;
 }
-Reactor* Reactor::current_or_null() noexcept { return t_current; }
+Reactor* Reactor::current_or_null() noexcept {
+    return t_current;
+}
 
 Reactor::Reactor(unsigned id, const ReactorOptions& opts) : _id(id), _timers(monotonic_ms()) {
     _now_ms = _timers.current_ms();
@@ -88,21 +99,24 @@ Reactor::Reactor(unsigned id, const ReactorOptions& opts) : _id(id), _timers(mon
         if (err == -ENOSYS || err == -EPERM) break;  // io_uring itself is unavailable
     }
     if (!ok) {
-        throw IoUringUnavailable(
-            "io_uring is unavailable (" + std::string(strerror(-err)) + ", kernel " + kernel_release() +
-            "). EdgeComet needs Linux >= 6.1 with io_uring enabled: check sysctl kernel.io_uring_disabled=0 and "
-            "that no seccomp profile (docker/podman default, systemd SystemCallFilter) blocks io_uring_setup.");
+        throw IoUringUnavailable("io_uring is unavailable (" + std::string(strerror(-err)) + ", kernel " +
+                                 kernel_release() +
+                                 "). EdgeComet needs Linux >= 6.1 with io_uring enabled: check sysctl "
+                                 "kernel.io_uring_disabled=0 and "
+                                 "that no seccomp profile (docker/podman default, systemd SystemCallFilter) "
+                                 "blocks io_uring_setup.");
     }
     if (io_uring_probe* probe = io_uring_get_probe_ring(&_ring)) {
         std::string missing;
         for (const auto& op : kRequiredOps) {
-            if (!io_uring_opcode_supported(probe, op.op)) missing += std::string(missing.empty() ? "" : ", ") + op.name;
+            if (!io_uring_opcode_supported(probe, op.op))
+                missing += std::string(missing.empty() ? "" : ", ") + op.name;
         }
         io_uring_free_probe(probe);
         if (!missing.empty()) {
             io_uring_queue_exit(&_ring);
-            throw IoUringUnavailable("io_uring on kernel " + kernel_release() + " lacks operations: " + missing +
-                                     ". EdgeComet needs Linux >= 6.1.");
+            throw IoUringUnavailable("io_uring on kernel " + kernel_release() +
+                                     " lacks operations: " + missing + ". EdgeComet needs Linux >= 6.1.");
         }
     }
     _event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -183,7 +197,8 @@ void Reactor::drain_inbox() {
         _inbox_work.swap(_inbox);
         _inbox_signalled = false;
     }
-    for (auto& fn : _inbox_work) fn();
+    for (auto& fn : _inbox_work)
+        fn();
     _inbox_work.clear();
 }
 
@@ -202,7 +217,8 @@ void Reactor::run_once(bool may_block) {
     // yielding loop cannot starve I/O.
     if (!_ready.empty()) {
         _running.swap(_ready);
-        for (auto h : _running) h.resume();
+        for (auto h : _running)
+            h.resume();
         _running.clear();
     }
 
@@ -217,7 +233,8 @@ void Reactor::run_once(bool may_block) {
             io_uring_submit_and_get_events(&_ring);
         } else {
             uint64_t wait = next - _now_ms;
-            __kernel_timespec ts{static_cast<int64_t>(wait / 1000), static_cast<long long>((wait % 1000) * 1000000)};
+            __kernel_timespec ts{static_cast<int64_t>(wait / 1000),
+                                 static_cast<long long>((wait % 1000) * 1000000)};
             io_uring_submit_and_wait_timeout(&_ring, &cqe, 1, &ts, nullptr);
         }
     } else {
@@ -254,7 +271,8 @@ void Reactor::run_once(bool may_block) {
 
 void Reactor::run() {
     _stop = false;
-    while (!_stop) run_once(true);
+    while (!_stop)
+        run_once(true);
 }
 
 }  // namespace ec::rt

@@ -1,8 +1,8 @@
 #include "runtime/runtime.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,7 +20,8 @@ Runtime::Runtime(RuntimeOptions opts) : _pin(opts.pin_threads), _ropts(opts.reac
     }
     _cores = n;
     _reactors = std::make_unique<std::atomic<Reactor*>[]>(n);
-    for (unsigned i = 0; i < n; ++i) _reactors[i].store(nullptr);
+    for (unsigned i = 0; i < n; ++i)
+        _reactors[i].store(nullptr);
 }
 
 void Runtime::stop_all() {
@@ -91,9 +92,11 @@ void Runtime::run(const std::function<Task<void>(unsigned core)>& per_core) {
 
     std::vector<std::thread> threads;
     threads.reserve(_cores);
-    for (unsigned i = 1; i < _cores; ++i) threads.emplace_back(body, i);
+    for (unsigned i = 1; i < _cores; ++i)
+        threads.emplace_back(body, i);
     body(0);
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
 }

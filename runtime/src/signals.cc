@@ -16,7 +16,8 @@ namespace ec::rt {
 
 SignalSet::SignalSet(std::initializer_list<int> signals) {
     sigemptyset(&_set);
-    for (int s : signals) sigaddset(&_set, s);
+    for (int s : signals)
+        sigaddset(&_set, s);
     pthread_sigmask(SIG_BLOCK, &_set, nullptr);
     _fd = signalfd(-1, &_set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (_fd < 0) throw std::runtime_error(std::string("signalfd: ") + strerror(errno));

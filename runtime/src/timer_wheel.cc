@@ -22,7 +22,8 @@ TimerWheel::~TimerWheel() {
         l.head = nullptr;
     };
     for (auto& level : _slots)
-        for (auto& l : level) detach(l);
+        for (auto& l : level)
+            detach(l);
     detach(_due);
 }
 
@@ -36,8 +37,10 @@ void TimerWheel::push(List& l, Timer& t) noexcept {
 
 void TimerWheel::unlink(Timer& t) noexcept {
     auto* l = static_cast<List*>(t._list);
-    if (t._prev) t._prev->_next = t._next;
-    else l->head = t._next;
+    if (t._prev)
+        t._prev->_next = t._next;
+    else
+        l->head = t._next;
     if (t._next) t._next->_prev = t._prev;
     auto lp = reinterpret_cast<uintptr_t>(l);
     auto first = reinterpret_cast<uintptr_t>(&_slots[0][0]);
@@ -58,7 +61,8 @@ void TimerWheel::link(Timer& t) noexcept {
     }
     uint64_t delta = exp - _cur;
     int level = 0;
-    while (level < kLevels - 1 && delta >= (uint64_t{1} << (kBits * (level + 1)))) ++level;
+    while (level < kLevels - 1 && delta >= (uint64_t{1} << (kBits * (level + 1))))
+        ++level;
     if (level == kLevels - 1 && delta >= (uint64_t{1} << (kBits * kLevels))) {
         // Beyond the wheel's span: park in the farthest slot; re-filed on cascade.
         exp = _cur + (uint64_t{1} << (kBits * kLevels)) - 1;
@@ -127,7 +131,8 @@ unsigned TimerWheel::advance(uint64_t now_ms) noexcept {
             List l = _slots[0][idx];
             _slots[0][idx].head = nullptr;
             _bits[0] &= ~(uint64_t{1} << idx);
-            for (Timer* t = l.head; t; t = t->_next) t->_list = &l;
+            for (Timer* t = l.head; t; t = t->_next)
+                t->_list = &l;
             fire_list(l);
         }
         fire_list(_due);

@@ -53,7 +53,9 @@ std::shared_ptr<TlsContext> TlsContext::client(const TlsClientOptions& opts) {
     return std::shared_ptr<TlsContext>(new TlsContext(ctx, opts.verify_peer));
 }
 
-TlsContext::~TlsContext() { SSL_CTX_free(_ctx); }
+TlsContext::~TlsContext() {
+    SSL_CTX_free(_ctx);
+}
 
 TlsSession::TlsSession(std::shared_ptr<TlsContext> ctx, std::string_view server_name) : _ctx(std::move(ctx)) {
     _ssl = SSL_new(_ctx->native());
@@ -67,8 +69,10 @@ TlsSession::TlsSession(std::shared_ptr<TlsContext> ctx, std::string_view server_
     bool ip = is_ip_literal(host);
     if (!ip && !host.empty()) SSL_set_tlsext_host_name(_ssl, host.c_str());
     if (_ctx->verify_peer() && !host.empty()) {
-        if (ip) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(_ssl), host.c_str());
-        else SSL_set1_host(_ssl, host.c_str());
+        if (ip)
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(_ssl), host.c_str());
+        else
+            SSL_set1_host(_ssl, host.c_str());
     }
 }
 

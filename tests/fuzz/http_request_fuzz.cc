@@ -19,12 +19,13 @@ using namespace ec::rt;
 namespace {
 
 class FuzzHandler : public HttpHandler {
-public:
+  public:
     bool try_handle(HttpRequest& req, HttpResponse& res) override {
         if (req.path() == "/async") return false;
         // Touch every view so the sanitizers check them.
         size_t sum = req.method().size() + req.target().size() + req.query().size() + req.body().size();
-        for (const auto& h : req.headers()) sum += h.name.size() + h.value.size();
+        for (const auto& h : req.headers())
+            sum += h.name.size() + h.value.size();
         res.add_header("X-Sum", sum);
         res.add_header("X-Echo", req.header("x-echo"));
         res.set_body(std::string(req.body()));
@@ -77,8 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         // Drain the server's answers until it closes (bounded by its timeouts).
         char buf[4096];
         for (;;) {
-            int r = co_await uring_op([fd, &buf](io_uring_sqe* s) { io_uring_prep_recv(s, fd, buf, sizeof buf, 0); },
-                                      {}, 2000);
+            int r = co_await uring_op(
+                [fd, &buf](io_uring_sqe* s) { io_uring_prep_recv(s, fd, buf, sizeof buf, 0); }, {}, 2000);
             if (r <= 0) break;
         }
     }(sv[1], p, left, split));

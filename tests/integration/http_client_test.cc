@@ -127,10 +127,14 @@ TEST(HttpClient, SsrfFilterRefusesPrivateAddressesUnlessAllowed) {
 }
 
 TEST(IpPolicy, ClassifiesTheReferenceRanges) {
-    auto ip = [](const char* s) { return *SocketAddress::parse(std::string(s).find(':') != std::string::npos ? "[" + std::string(s) + "]:1" : std::string(s) + ":1"); };
-    for (const char* priv : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.1.1",
-                             "100.64.0.1", "0.1.2.3", "224.0.0.1", "::1", "fe80::1", "fd00::1", "ff02::1",
-                             "::ffff:10.0.0.1"})
+    auto ip = [](const char* s) {
+        return *SocketAddress::parse(std::string(s).find(':') != std::string::npos
+                                         ? "[" + std::string(s) + "]:1"
+                                         : std::string(s) + ":1");
+    };
+    for (const char* priv :
+         {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.1.1", "100.64.0.1",
+          "0.1.2.3", "224.0.0.1", "::1", "fe80::1", "fd00::1", "ff02::1", "::ffff:10.0.0.1"})
         EXPECT_TRUE(IpPolicy::is_private_or_reserved(ip(priv))) << priv;
     for (const char* pub : {"8.8.8.8", "172.32.0.1", "100.128.0.1", "2001:4860::8888", "93.184.216.34"})
         EXPECT_FALSE(IpPolicy::is_private_or_reserved(ip(pub))) << pub;
@@ -173,12 +177,14 @@ TEST(HttpClient, ChunkedAndCloseDelimitedBodies) {
     HttpClientRequest req;
     req.url = "/x";
     auto chunked = against_raw(
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nX-A: 2\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nX-A: "
+        "2\r\n\r\n4\r\nWiki\r\n5\r\npedia\r\n0\r\n\r\n",
         true, req);
     EXPECT_EQ(chunked.status, 200) << chunked.error;
     EXPECT_EQ(chunked.body, "Wikipedia");
     int xa = 0;
-    for (auto& [k, v] : chunked.headers) xa += k == "X-A";
+    for (auto& [k, v] : chunked.headers)
+        xa += k == "X-A";
     EXPECT_EQ(xa, 2) << "repeated headers are kept";
     auto eof = against_raw("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end", true, req);
     EXPECT_EQ(eof.status, 200) << eof.error;
@@ -208,16 +214,18 @@ TEST(HttpClient, DeadlineBoundsASilentServer) {
     req.timeout_ms = 200;
     auto t0 = std::chrono::steady_clock::now();
     auto res = against_raw("", false, req);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_EQ(res.status, 0);
     EXPECT_NE(res.error.find("timeout after 200 ms"), std::string::npos) << res.error;
     EXPECT_LT(ms, 3500) << "the client gives up at its deadline (the raw server lingers 3 s on its own)";
 }
 
 class EchoHandler : public HttpHandler {
-public:
+  public:
     bool try_handle(HttpRequest& req, HttpResponse& res) override {
-        res.set_body(std::string(req.method()) + ":" + std::string(req.body()) + ":" + std::string(req.header("x-h")));
+        res.set_body(std::string(req.method()) + ":" + std::string(req.body()) + ":" +
+                     std::string(req.header("x-h")));
         return true;
     }
     Task<void> handle(HttpRequest&, HttpResponse&) override { co_return; }

@@ -1,12 +1,12 @@
 #include "support/nginx_server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,7 +82,8 @@ NginxServer::NginxServer(const std::string& extra_locations) {
         " req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=EdgeComet Test CA' "
         ">/dev/null 2>&1 && " +
         openssl +
-        " req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null 2>&1 && "
+        " req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' >/dev/null "
+        "2>&1 && "
         "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext && " +
         openssl +
         " x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 "
@@ -95,19 +96,21 @@ NginxServer::NginxServer(const std::string& extra_locations) {
     _http_port = free_loopback_port();
     _https_port = free_loopback_port();
     std::ofstream conf(d + "/nginx.conf");
-    conf << "worker_processes 1;\ndaemon off;\nmaster_process off;\npid " << d << "/nginx.pid;\nerror_log " << d
-         << "/error.log warn;\nevents { worker_connections 256; }\nhttp {\n  access_log off;\n"
+    conf << "worker_processes 1;\ndaemon off;\nmaster_process off;\npid " << d << "/nginx.pid;\nerror_log "
+         << d << "/error.log warn;\nevents { worker_connections 256; }\nhttp {\n  access_log off;\n"
          << "  client_body_temp_path " << d << "/body;\n  proxy_temp_path " << d << "/proxy;\n"
-         << "  fastcgi_temp_path " << d << "/fcgi;\n  uwsgi_temp_path " << d << "/uwsgi;\n  scgi_temp_path " << d
-         << "/scgi;\n  keepalive_timeout 30s;\n  server {\n    listen 127.0.0.1:" << _http_port
+         << "  fastcgi_temp_path " << d << "/fcgi;\n  uwsgi_temp_path " << d << "/uwsgi;\n  scgi_temp_path "
+         << d << "/scgi;\n  keepalive_timeout 30s;\n  server {\n    listen 127.0.0.1:" << _http_port
          << ";\n    listen 127.0.0.1:" << _https_port << " ssl;\n    listen 127.0.0.2:" << _https_port
-         << " ssl;\n    ssl_certificate " << d
-         << "/server.pem;\n    ssl_certificate_key " << d << "/server.key;\n    root " << d
+         << " ssl;\n    ssl_certificate " << d << "/server.pem;\n    ssl_certificate_key " << d
+         << "/server.key;\n    root " << d
          << ";\n    location = /hello { default_type text/plain; return 200 'hello from nginx'; }\n"
-         << "    location = /redirect { return 301 /target; }\n" << extra_locations << "  }\n}\n";
+         << "    location = /redirect { return 301 /target; }\n"
+         << extra_locations << "  }\n}\n";
     conf.close();
     std::string conf_path = d + "/nginx.conf", err_path = d + "/error.log";
-    const char* argv[] = {nginx.c_str(), "-c", conf_path.c_str(), "-p", d.c_str(), "-e", err_path.c_str(), nullptr};
+    const char* argv[] = {nginx.c_str(), "-c", conf_path.c_str(), "-p",
+                          d.c_str(),     "-e", err_path.c_str(),  nullptr};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);

@@ -12,7 +12,7 @@
 namespace ec::test {
 
 class NginxServer {
-public:
+  public:
     // `extra_locations` is pasted inside the server{} block.
     explicit NginxServer(const std::string& extra_locations = "");
     ~NginxServer();
@@ -27,7 +27,7 @@ public:
     const std::string& ca_file() const noexcept { return _ca; }
     const std::string& dir() const noexcept { return _dir; }
 
-private:
+  private:
     std::string _dir, _ca, _skip;
     uint16_t _http_port = 0, _https_port = 0;
     pid_t _pid = -1;

@@ -17,13 +17,13 @@ class CancelSource;
 
 // Intrusive registration node; lives inside the cancellable operation.
 class CancelCallback {
-public:
+  public:
     using Fn = void (*)(CancelCallback*) noexcept;
     explicit CancelCallback(Fn fn) noexcept : _fn(fn) {}
     CancelCallback(const CancelCallback&) = delete;
     CancelCallback& operator=(const CancelCallback&) = delete;
 
-private:
+  private:
     friend class CancelSource;
     Fn _fn;
     CancelCallback* _prev = nullptr;
@@ -32,13 +32,14 @@ private:
 };
 
 class CancelSource {
-public:
+  public:
     CancelSource() = default;
     CancelSource(const CancelSource&) = delete;
     CancelSource& operator=(const CancelSource&) = delete;
     ~CancelSource() {
         // Operations must be finished before their source dies; detach defensively.
-        while (_head) remove(_head);
+        while (_head)
+            remove(_head);
     }
 
     bool cancelled() const noexcept { return _cancelled; }
@@ -73,10 +74,12 @@ public:
         if (cb->_source) cb->_source->remove(cb);
     }
 
-private:
+  private:
     void remove(CancelCallback* cb) noexcept {
-        if (cb->_prev) cb->_prev->_next = cb->_next;
-        else _head = cb->_next;
+        if (cb->_prev)
+            cb->_prev->_next = cb->_next;
+        else
+            _head = cb->_next;
         if (cb->_next) cb->_next->_prev = cb->_prev;
         cb->_prev = cb->_next = nullptr;
         cb->_source = nullptr;
@@ -87,13 +90,13 @@ private:
 
 // A nullable, copyable reference to a source. A default token is never cancelled.
 class CancelToken {
-public:
+  public:
     CancelToken() noexcept = default;
     CancelToken(CancelSource& s) noexcept : _s(&s) {}  // NOLINT(google-explicit-constructor)
     bool cancelled() const noexcept { return _s && _s->cancelled(); }
     CancelSource* source() const noexcept { return _s; }
 
-private:
+  private:
     CancelSource* _s = nullptr;
 };
 

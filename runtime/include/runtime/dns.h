@@ -30,14 +30,14 @@ struct DnsOptions {
 };
 
 struct DnsResult {
-    int error = 0;              // 0, or an ARES_* status code
-    std::string message;        // human-readable reason when error != 0
+    int error = 0;                         // 0, or an ARES_* status code
+    std::string message;                   // human-readable reason when error != 0
     std::vector<SocketAddress> addresses;  // port already set; IPv4 first
     bool from_cache = false;
 };
 
 class DnsResolver {
-public:
+  public:
     explicit DnsResolver(DnsOptions opts = {});
     ~DnsResolver();
     DnsResolver(const DnsResolver&) = delete;
@@ -49,10 +49,11 @@ public:
     // Queries sent to c-ares so far (tests: cache hits do not count).
     uint64_t queries_sent() const noexcept { return _queries.load(); }
 
-private:
+  private:
     struct Pending {
         std::string host;
-        std::function<void(int status, std::string message, std::vector<std::pair<SocketAddress, uint32_t>>)> done;
+        std::function<void(int status, std::string message, std::vector<std::pair<SocketAddress, uint32_t>>)>
+            done;
     };
     struct CacheEntry {
         int error = 0;

@@ -17,7 +17,8 @@
 namespace ec::rt::fs {
 
 inline auto open(const char* path, int flags, mode_t mode = 0644) noexcept {
-    return uring_op([=](io_uring_sqe* s) { io_uring_prep_openat(s, AT_FDCWD, path, flags | O_CLOEXEC, mode); });
+    return uring_op(
+        [=](io_uring_sqe* s) { io_uring_prep_openat(s, AT_FDCWD, path, flags | O_CLOEXEC, mode); });
 }
 inline auto close(int fd) noexcept {
     return uring_op([=](io_uring_sqe* s) { io_uring_prep_close(s, fd); });
@@ -32,7 +33,8 @@ inline auto write(int fd, std::span<const char> buf, uint64_t offset) noexcept {
         io_uring_prep_write(s, fd, buf.data(), static_cast<unsigned>(buf.size()), offset);
     });
 }
-inline auto statx(const char* path, struct statx* out, unsigned mask = STATX_BASIC_STATS, int flags = 0) noexcept {
+inline auto statx(const char* path, struct statx* out, unsigned mask = STATX_BASIC_STATS,
+                  int flags = 0) noexcept {
     return uring_op([=](io_uring_sqe* s) { io_uring_prep_statx(s, AT_FDCWD, path, flags, mask, out); });
 }
 inline auto fstatx(int fd, struct statx* out, unsigned mask = STATX_BASIC_STATS) noexcept {

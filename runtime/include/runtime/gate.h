@@ -18,7 +18,7 @@
 namespace ec::rt {
 
 class Gate {
-public:
+  public:
     Gate() = default;
     Gate(const Gate&) = delete;
     Gate& operator=(const Gate&) = delete;
@@ -52,7 +52,7 @@ public:
     // Stops new entries and waits for all current holders to leave.
     CloseAwaiter close() noexcept { return CloseAwaiter{*this}; }
 
-private:
+  private:
     size_t _count = 0;
     bool _closed = false;
     std::coroutine_handle<> _waiter;

@@ -27,10 +27,10 @@ namespace ec::rt {
 
 struct HttpClientOptions {
     uint32_t connect_timeout_ms = 10'000;
-    uint32_t idle_timeout_ms = 30'000;   // pooled connections older than this are dropped
+    uint32_t idle_timeout_ms = 30'000;  // pooled connections older than this are dropped
     size_t max_idle_per_origin = 16;
-    TlsClientOptions tls;                // verification against the system CA store by default
-    DnsResolver* resolver = nullptr;     // required for host names (IP literals work without)
+    TlsClientOptions tls;             // verification against the system CA store by default
+    DnsResolver* resolver = nullptr;  // required for host names (IP literals work without)
     // Return false to refuse connecting to an address (SSRF protection).
     std::function<bool(const SocketAddress&)> address_filter;
 };
@@ -58,7 +58,7 @@ struct HttpClientResponse {
 };
 
 class HttpClient {
-public:
+  public:
     explicit HttpClient(HttpClientOptions opts = {});
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
@@ -69,7 +69,7 @@ public:
     size_t idle_connections() const;
     uint64_t connections_opened() const noexcept { return _opened; }
 
-private:
+  private:
     struct Conn;
     struct Url {
         bool tls = false;

@@ -26,7 +26,7 @@ struct HttpHeader {
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
 class HttpRequest {
-public:
+  public:
     static constexpr size_t kMaxHeaders = 100;
 
     std::string_view method() const noexcept { return _method; }
@@ -55,7 +55,7 @@ public:
     // asynchronous handlers pass it to their waits so they unwind promptly.
     CancelToken cancel_token() const noexcept { return _cancel; }
 
-private:
+  private:
     friend class HttpConnection;
     std::string_view _method, _target, _path, _query, _body;
     int _vmajor = 1, _vminor = 1;
@@ -67,7 +67,7 @@ private:
 };
 
 class HttpResponse {
-public:
+  public:
     HttpResponse() = default;
 
     void set_status(int code) noexcept { _status = code; }
@@ -115,7 +115,7 @@ public:
     // Clears everything but keeps capacity.
     void reset() noexcept;
 
-private:
+  private:
     friend class HttpConnection;
     int _status = 200;
     bool _close = false;

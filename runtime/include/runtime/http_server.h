@@ -31,7 +31,7 @@
 namespace ec::rt {
 
 class HttpHandler {
-public:
+  public:
     virtual ~HttpHandler() = default;
     // Synchronous fast path (no coroutine frame): fill `res` and return true, or return
     // false to take the asynchronous path.
@@ -62,7 +62,7 @@ struct HttpServerStats {
 class HttpConnection;
 
 class HttpServer {
-public:
+  public:
     HttpServer(HttpHandler& handler, HttpServerOptions opts = {});
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
@@ -86,7 +86,7 @@ public:
 
     struct RequestBlock;  // pooled per-request buffers (defined in http_server.cc)
 
-private:
+  private:
     friend class HttpConnection;
     RequestBlock* acquire_block();
     void release_block(RequestBlock* b) noexcept;

@@ -22,13 +22,13 @@ struct Cidr {
 };
 
 class IpPolicy {
-public:
+  public:
     // Blocks the reference's private/reserved ranges except those in `allow`.
     explicit IpPolicy(std::vector<Cidr> allow = {});
     bool allowed(const SocketAddress& a) const noexcept;
     static bool is_private_or_reserved(const SocketAddress& a) noexcept;
 
-private:
+  private:
     std::vector<Cidr> _allow;
 };
 

@@ -30,7 +30,7 @@
 namespace ec::rt {
 
 class SocketAddress {
-public:
+  public:
     SocketAddress() = default;
     static std::optional<SocketAddress> parse(std::string_view s, std::string* err = nullptr);
     static SocketAddress ipv4(uint32_t host_order_addr, uint16_t port);
@@ -46,7 +46,7 @@ public:
     // Host part only ("127.0.0.1", "::1"), empty for Unix sockets.
     std::string host_string() const;
 
-private:
+  private:
     sockaddr_storage _ss{};
     socklen_t _len = 0;
 };
@@ -57,7 +57,7 @@ struct ListenOptions {
 };
 
 class TcpListener {
-public:
+  public:
     // Creates, binds and listens. Throws std::system_error naming the address on failure.
     static std::unique_ptr<TcpListener> bind(const SocketAddress& addr, const ListenOptions& opts = {});
     // Takes over an already-listening socket (systemd socket activation).
@@ -71,14 +71,14 @@ public:
     SocketAddress local_address() const;
 
     class AcceptAwaiter {
-    public:
+      public:
         explicit AcceptAwaiter(TcpListener& l) noexcept : _l(l) {}
         bool await_ready() noexcept;
         void await_suspend(std::coroutine_handle<> h) noexcept;
         // Connected fd (>= 0), or -ECANCELED once the listener is closing.
         int await_resume() noexcept { return _fd; }
 
-    private:
+      private:
         TcpListener& _l;
         int _fd = -1;
         friend class TcpListener;
@@ -90,7 +90,7 @@ public:
     // queued connections and the socket. Safe to call more than once.
     Task<void> close();
 
-private:
+  private:
     explicit TcpListener(int fd);
     void arm() noexcept;
     static void on_accept(Completion* c, int32_t res, uint32_t flags) noexcept;
@@ -117,7 +117,7 @@ private:
 };
 
 class TcpStream {
-public:
+  public:
     TcpStream() = default;
     explicit TcpStream(int fd) noexcept : _fd(fd) {}
     TcpStream(TcpStream&& o) noexcept : _fd(std::exchange(o._fd, -1)) {}
@@ -138,14 +138,14 @@ public:
 
     auto recv(std::span<char> buf, CancelToken tok = {}, int64_t timeout_ms = -1) noexcept {
         int fd = _fd;
-        return uring_op([fd, buf](io_uring_sqe* s) { io_uring_prep_recv(s, fd, buf.data(), buf.size(), 0); }, tok,
-                        timeout_ms);
+        return uring_op([fd, buf](io_uring_sqe* s) { io_uring_prep_recv(s, fd, buf.data(), buf.size(), 0); },
+                        tok, timeout_ms);
     }
     auto send(std::span<const char> buf, CancelToken tok = {}, int64_t timeout_ms = -1) noexcept {
         int fd = _fd;
         return uring_op(
-            [fd, buf](io_uring_sqe* s) { io_uring_prep_send(s, fd, buf.data(), buf.size(), MSG_NOSIGNAL); }, tok,
-            timeout_ms);
+            [fd, buf](io_uring_sqe* s) { io_uring_prep_send(s, fd, buf.data(), buf.size(), MSG_NOSIGNAL); },
+            tok, timeout_ms);
     }
     // Vectored send (header + body in one call). `iov` must stay valid until resumed.
     auto sendv(const iovec* iov, size_t n, CancelToken tok = {}, int64_t timeout_ms = -1) noexcept {
@@ -153,8 +153,8 @@ public:
         msghdr m{};
         m.msg_iov = const_cast<iovec*>(iov);
         m.msg_iovlen = n;
-        return uring_op([fd, m](io_uring_sqe* s) mutable { io_uring_prep_sendmsg(s, fd, &m, MSG_NOSIGNAL); }, tok,
-                        timeout_ms);
+        return uring_op([fd, m](io_uring_sqe* s) mutable { io_uring_prep_sendmsg(s, fd, &m, MSG_NOSIGNAL); },
+                        tok, timeout_ms);
     }
 
     // Loops until everything is sent. Returns total bytes, or -errno.
@@ -165,7 +165,7 @@ public:
     // (splice through a pipe borrowed from a per-thread pool). Returns bytes or -errno.
     Task<int64_t> send_file(int file_fd, uint64_t offset, size_t len, CancelToken tok = {});
 
-private:
+  private:
     int _fd = -1;
 };
 

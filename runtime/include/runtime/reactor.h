@@ -47,12 +47,12 @@ struct ReactorOptions {
 
 // Thrown when io_uring cannot be used at all; the message says why and what to do.
 class IoUringUnavailable : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class Reactor {
-public:
+  public:
     explicit Reactor(unsigned id = 0, const ReactorOptions& opts = {});
     ~Reactor();
     Reactor(const Reactor&) = delete;
@@ -99,7 +99,7 @@ public:
     // Number of CQEs dispatched so far (diagnostics/tests).
     uint64_t completions() const noexcept { return _completions; }
 
-private:
+  private:
     void run_once(bool may_block);
     void drain_inbox();
     void arm_wakeup();
@@ -141,9 +141,12 @@ private:
 // The awaitable lives in the awaiting coroutine's frame; it must be awaited at once.
 template <class Prep>
 class [[nodiscard]] UringOp : Completion {
-public:
+  public:
     UringOp(Prep prep, CancelToken tok = {}, int64_t timeout_ms = -1) noexcept
-        : Completion{&UringOp::complete}, _prep(std::move(prep)), _tok(tok), _timeout_ms(timeout_ms),
+        : Completion{&UringOp::complete},
+          _prep(std::move(prep)),
+          _tok(tok),
+          _timeout_ms(timeout_ms),
           _cancel_cb(&UringOp::on_cancel) {}
     UringOp(const UringOp&) = delete;
     UringOp& operator=(const UringOp&) = delete;
@@ -183,7 +186,7 @@ public:
     int32_t await_resume() noexcept { return _res; }
     uint32_t cqe_flags() const noexcept { return _flags; }
 
-private:
+  private:
     static void complete(Completion* c, int32_t res, uint32_t flags) noexcept {
         auto* self = static_cast<UringOp*>(c);
         CancelSource::remove_if_registered(&self->_cancel_cb);
@@ -227,7 +230,9 @@ struct YieldAwaiter {
     void await_suspend(std::coroutine_handle<> h) { Reactor::current().post(h); }
     void await_resume() const noexcept {}
 };
-inline YieldAwaiter yield() noexcept { return {}; }
+inline YieldAwaiter yield() noexcept {
+    return {};
+}
 
 // ---------------------------------------------------------------------------------
 namespace detail {
@@ -258,7 +263,8 @@ T Reactor::block_on(Task<T> t) {
         Task<void> w = detail::block_on_wrapper_void(t, ex, done);
         const bool* prev = std::exchange(_until, &done);
         w.handle().resume();
-        while (!done) run_once(true);
+        while (!done)
+            run_once(true);
         _until = prev;
         if (ex) std::rethrow_exception(ex);
     } else {
@@ -266,7 +272,8 @@ T Reactor::block_on(Task<T> t) {
         Task<void> w = detail::block_on_wrapper(t, out, ex, done);
         const bool* prev = std::exchange(_until, &done);
         w.handle().resume();
-        while (!done) run_once(true);
+        while (!done)
+            run_once(true);
         _until = prev;
         if (ex) std::rethrow_exception(ex);
         return std::move(*out);

@@ -31,7 +31,7 @@ struct RuntimeOptions {
 };
 
 class Runtime {
-public:
+  public:
     explicit Runtime(RuntimeOptions opts = {});
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
@@ -39,7 +39,9 @@ public:
     unsigned cores() const noexcept { return _cores; }
     // Valid while run() is running: every reactor exists before any core's task starts
     // and stays until every core's task has finished (safe from any thread then).
-    Reactor& reactor(unsigned core) const noexcept { return *_reactors[core].load(std::memory_order_acquire); }
+    Reactor& reactor(unsigned core) const noexcept {
+        return *_reactors[core].load(std::memory_order_acquire);
+    }
     // Null before start and after shutdown. The pointer may dangle as soon as run()
     // returns: callers outside the runtime must synchronise with run() themselves.
     Reactor* reactor_if_started(unsigned core) const noexcept {
@@ -52,7 +54,7 @@ public:
     // graceful shutdown finishes the per-core tasks instead).
     void stop_all();
 
-private:
+  private:
     unsigned _cores;
     bool _pin;
     ReactorOptions _ropts;
@@ -74,7 +76,7 @@ using SubmitResult = typename UnwrapTask<std::invoke_result_t<F&>>::type;
 
 template <class F>
 class SubmitToAwaiter {
-public:
+  public:
     using R = SubmitResult<F>;
     SubmitToAwaiter(Reactor& target, F fn) : _target(target), _fn(std::move(fn)) {}
 
@@ -89,14 +91,16 @@ public:
         if constexpr (!std::is_void_v<R>) return std::move(*_result);
     }
 
-private:
+  private:
     void finish() {
         _origin->post_remote([h = _h] { h.resume(); });
     }
     static DetachedTask await_task(SubmitToAwaiter* self) {
         try {
-            if constexpr (std::is_void_v<R>) co_await self->_fn();
-            else self->_result.emplace(co_await self->_fn());
+            if constexpr (std::is_void_v<R>)
+                co_await self->_fn();
+            else
+                self->_result.emplace(co_await self->_fn());
         } catch (...) {
             self->_ex = std::current_exception();
         }
@@ -107,8 +111,10 @@ private:
             await_task(this);
         } else {
             try {
-                if constexpr (std::is_void_v<R>) _fn();
-                else _result.emplace(_fn());
+                if constexpr (std::is_void_v<R>)
+                    _fn();
+                else
+                    _result.emplace(_fn());
             } catch (...) {
                 _ex = std::current_exception();
             }

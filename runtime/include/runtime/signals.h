@@ -15,7 +15,7 @@
 namespace ec::rt {
 
 class SignalSet {
-public:
+  public:
     SignalSet(std::initializer_list<int> signals);
     ~SignalSet();
     SignalSet(const SignalSet&) = delete;
@@ -25,7 +25,7 @@ public:
     Task<int> wait(CancelToken tok = {});
     int fd() const noexcept { return _fd; }
 
-private:
+  private:
     int _fd = -1;
     sigset_t _set{};
 };

@@ -57,7 +57,7 @@ struct Promise final : PromiseBase {
     Task<T> get_return_object() noexcept;
 
     template <class U>
-        requires std::is_constructible_v<T, U&&>
+    requires std::is_constructible_v<T, U&&>
     void return_value(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
         ::new (static_cast<void*>(storage)) T(std::forward<U>(v));
         has_value = true;
@@ -82,7 +82,7 @@ struct Promise<void> final : PromiseBase {
 
 template <class T>
 class [[nodiscard]] Task {
-public:
+  public:
     using promise_type = detail::Promise<T>;
     using value_type = T;
     using Handle = std::coroutine_handle<promise_type>;
@@ -119,7 +119,7 @@ public:
     Handle handle() const noexcept { return _h; }
     Handle release() noexcept { return std::exchange(_h, {}); }
 
-private:
+  private:
     void destroy() noexcept {
         if (_h) {
             _h.destroy();

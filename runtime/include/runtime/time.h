@@ -15,7 +15,7 @@ using Millis = std::chrono::milliseconds;
 
 // Awaitable: resumes after the deadline (true) or when the token is cancelled (false).
 class [[nodiscard]] SleepAwaiter {
-public:
+  public:
     SleepAwaiter(uint64_t deadline_ms, CancelToken tok) noexcept
         : _deadline(deadline_ms), _tok(tok), _cb(&SleepAwaiter::on_cancel) {
         _timer.set_callback(&SleepAwaiter::on_timer);
@@ -34,7 +34,7 @@ public:
     // true: the deadline passed; false: cancelled.
     bool await_resume() const noexcept { return !_cancelled && !_tok.cancelled(); }
 
-private:
+  private:
     struct Hook : CancelCallback {
         using CancelCallback::CancelCallback;
         SleepAwaiter* self = nullptr;
@@ -70,7 +70,7 @@ inline SleepAwaiter sleep_for(Millis d, CancelToken tok = {}) noexcept {
 
 // A point in monotonic time; `remaining()` feeds per-operation timeouts.
 class Deadline {
-public:
+  public:
     static Deadline never() noexcept { return Deadline(UINT64_MAX); }
     static Deadline after(Millis d) noexcept {
         return Deadline(Reactor::current().refresh_now() + static_cast<uint64_t>(d.count()));
@@ -86,7 +86,7 @@ public:
         return now >= _at ? 0 : static_cast<int64_t>(_at - now);
     }
 
-private:
+  private:
     uint64_t _at;
 };
 

@@ -13,7 +13,7 @@ class TimerWheel;
 
 // Intrusive timer node. The owner keeps it alive while armed (cancel before destroying).
 class Timer {
-public:
+  public:
     using Fn = void (*)(Timer*) noexcept;
     explicit Timer(Fn fn = nullptr) noexcept : _fn(fn) {}
     Timer(const Timer&) = delete;
@@ -24,7 +24,7 @@ public:
     bool armed() const noexcept { return _wheel != nullptr; }
     uint64_t expiry_ms() const noexcept { return _expiry; }
 
-private:
+  private:
     friend class TimerWheel;
     Fn _fn;
     Timer* _prev = nullptr;
@@ -35,7 +35,7 @@ private:
 };
 
 class TimerWheel {
-public:
+  public:
     static constexpr int kLevels = 4;
     static constexpr int kBits = 6;
     static constexpr int kSlots = 1 << kBits;
@@ -61,7 +61,7 @@ public:
     uint64_t count() const noexcept { return _count; }
     uint64_t current_ms() const noexcept { return _cur; }
 
-private:
+  private:
     struct List {
         Timer* head = nullptr;
     };

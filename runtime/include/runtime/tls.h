@@ -25,7 +25,7 @@ struct TlsClientOptions {
 };
 
 class TlsContext {
-public:
+  public:
     // Throws std::runtime_error with OpenSSL's reason when the CA file cannot be loaded.
     static std::shared_ptr<TlsContext> client(const TlsClientOptions& opts = {});
     ~TlsContext();
@@ -34,14 +34,14 @@ public:
     SSL_CTX* native() const noexcept { return _ctx; }
     bool verify_peer() const noexcept { return _verify; }
 
-private:
+  private:
     TlsContext(SSL_CTX* ctx, bool verify) : _ctx(ctx), _verify(verify) {}
     SSL_CTX* _ctx;
     bool _verify;
 };
 
 class TlsSession {
-public:
+  public:
     // `server_name` is sent as SNI (unless it is an IP literal) and checked against the
     // certificate when the context verifies peers.
     TlsSession(std::shared_ptr<TlsContext> ctx, std::string_view server_name);
@@ -58,7 +58,7 @@ public:
     // Human-readable reason of the last -EPROTO (e.g. certificate verify failed: ...).
     const std::string& error() const noexcept { return _error; }
 
-private:
+  private:
     Task<int> flush(TcpStream& s, CancelToken tok);
     Task<int> fill(TcpStream& s, CancelToken tok);
     void capture_error(int ssl_ret);

@@ -70,13 +70,16 @@ Task<std::tuple<detail::VoidToMono<Ts>...>> when_all(Task<Ts>... tasks) {
     std::exception_ptr errors[sizeof...(Ts)] = {};
     detail::JoinCounter c{sizeof...(Ts), {}};
     co_await detail::StartAll{c, [&] {
-        [&]<size_t... I>(std::index_sequence<I...>) {
-            (detail::join_one(std::move(tasks), std::get<I>(results), errors[I], c), ...);
-        }(std::index_sequence_for<Ts...>{});
-    }};
+                                  [&]<size_t... I>(std::index_sequence<I...>) {
+                                      (detail::join_one(std::move(tasks), std::get<I>(results), errors[I], c),
+                                       ...);
+                                  }
+                                  (std::index_sequence_for<Ts...>{});
+                              }};
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
-    co_return std::apply([](auto&... o) { return std::tuple<detail::VoidToMono<Ts>...>(std::move(*o)...); }, results);
+    co_return std::apply([](auto&... o) { return std::tuple<detail::VoidToMono<Ts>...>(std::move(*o)...); },
+                         results);
 }
 
 template <class T>
@@ -85,13 +88,15 @@ Task<std::vector<detail::VoidToMono<T>>> when_all(std::vector<Task<T>> tasks) {
     std::vector<std::exception_ptr> errors(tasks.size());
     detail::JoinCounter c{tasks.size(), {}};
     co_await detail::StartAll{c, [&] {
-        for (size_t i = 0; i < tasks.size(); ++i) detail::join_one(std::move(tasks[i]), results[i], errors[i], c);
-    }};
+                                  for (size_t i = 0; i < tasks.size(); ++i)
+                                      detail::join_one(std::move(tasks[i]), results[i], errors[i], c);
+                              }};
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
     std::vector<detail::VoidToMono<T>> out;
     out.reserve(results.size());
-    for (auto& r : results) out.push_back(std::move(*r));
+    for (auto& r : results)
+        out.push_back(std::move(*r));
     co_return out;
 }
 
@@ -122,8 +127,9 @@ Task<std::pair<size_t, detail::VoidToMono<T>>> when_any(std::vector<Task<T>> tas
         c.arrive();
     };
     co_await detail::StartAll{c, [&] {
-        for (size_t i = 0; i < tasks.size(); ++i) watch(i);
-    }};
+                                  for (size_t i = 0; i < tasks.size(); ++i)
+                                      watch(i);
+                              }};
     if (errors[first]) std::rethrow_exception(errors[first]);
     co_return std::pair<size_t, detail::VoidToMono<T>>(first, std::move(*results[first]));
 }

@@ -53,13 +53,16 @@ struct Response {
     bool ok = false;
     std::string header(std::string_view name) const {
         std::string lname(name);
-        for (auto& c : lname) c = static_cast<char>(tolower(c));
+        for (auto& c : lname)
+            c = static_cast<char>(tolower(c));
         std::string h = head;
-        for (auto& c : h) c = static_cast<char>(tolower(c));
+        for (auto& c : h)
+            c = static_cast<char>(tolower(c));
         auto p = h.find("\r\n" + lname + ":");
         if (p == std::string::npos) return {};
         auto s = p + 2 + lname.size() + 1;
-        while (s < head.size() && head[s] == ' ') ++s;
+        while (s < head.size() && head[s] == ' ')
+            ++s;
         return head.substr(s, head.find("\r\n", s) - s);
     }
 };
@@ -103,12 +106,12 @@ bool peer_closed(int fd, int timeout_ms = 3000) {
 // ---------------------------------------------------------------- test handler + harness
 
 class TestHandler : public HttpHandler {
-public:
+  public:
     bool try_handle(HttpRequest& req, HttpResponse& res) override {
         if (req.path() == "/slow") return false;
         ++sync_calls;
-        std::string body = std::string(req.method()) + " " + std::string(req.path()) + " q=" +
-                           std::string(req.query()) + " body=" + std::string(req.body()) +
+        std::string body = std::string(req.method()) + " " + std::string(req.path()) +
+                           " q=" + std::string(req.query()) + " body=" + std::string(req.body()) +
                            " x=" + std::string(req.header("x-test"));
         if (req.path() == "/big") body = std::string(200000, 'B');
         if (req.path() == "/close") res.set_close();
@@ -150,7 +153,8 @@ struct Harness {
         r.block_on([&]() -> Task<void> {
             Gate g;
             spawn(g, srv.serve(*l));
-            while (!client_done && !drain_now) co_await sleep_for(Millis(2));
+            while (!client_done && !drain_now)
+                co_await sleep_for(Millis(2));
             uint64_t t0 = Reactor::current().refresh_now();
             co_await srv.drain(drain_timeout_ms);
             drain_ms = Reactor::current().refresh_now() - t0;
@@ -186,7 +190,8 @@ TEST(HttpServer, RequestFedByteByByte) {
     h.run([](uint16_t port, std::atomic<bool>&) {
         int fd = connect_to(port);
         std::string req =
-            "POST /bytes?k=v HTTP/1.1\r\nHost: t\r\nX-Test: split-header-value\r\nContent-Length: 11\r\n\r\nhello world";
+            "POST /bytes?k=v HTTP/1.1\r\nHost: t\r\nX-Test: split-header-value\r\nContent-Length: "
+            "11\r\n\r\nhello world";
         for (char c : req) {
             send_str(fd, std::string_view(&c, 1));
             std::this_thread::sleep_for(std::chrono::microseconds(300));
@@ -205,16 +210,20 @@ TEST(HttpServer, PipelinedRequestsAnsweredInOrder) {
         int fd = connect_to(port);
         std::string batch;
         for (int i = 0; i < 50; ++i) {
-            if (i % 10 == 5) batch += "GET /slow?5 HTTP/1.1\r\nHost: t\r\n\r\n";  // async ones in between
-            else batch += "GET /p" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n";
+            if (i % 10 == 5)
+                batch += "GET /slow?5 HTTP/1.1\r\nHost: t\r\n\r\n";  // async ones in between
+            else
+                batch += "GET /p" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n";
         }
         send_str(fd, batch);
         std::string pending;
         for (int i = 0; i < 50; ++i) {
             Response r = read_response(fd, pending);
             ASSERT_TRUE(r.ok) << "response " << i;
-            if (i % 10 == 5) EXPECT_EQ(r.body, "slow done");
-            else EXPECT_EQ(r.body, "GET /p" + std::to_string(i) + " q= body= x=");
+            if (i % 10 == 5)
+                EXPECT_EQ(r.body, "slow done");
+            else
+                EXPECT_EQ(r.body, "GET /p" + std::to_string(i) + " q= body= x=");
         }
         ::close(fd);
     });
@@ -227,7 +236,8 @@ TEST(HttpServer, ChunkedBodyIsDechunked) {
     h.run([](uint16_t port, std::atomic<bool>&) {
         int fd = connect_to(port);
         send_str(fd,
-                 "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\n\r\n");
+                 "POST /c HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1\r\n "
+                 "\r\n5\r\nworld\r\n0\r\n\r\n");
         std::string pending;
         Response r = read_response(fd, pending);
         ASSERT_TRUE(r.ok);
@@ -252,7 +262,8 @@ TEST(HttpServer, OversizedHeadersGet431) {
 
         fd = connect_to(port);
         std::string many = "GET / HTTP/1.1\r\n";
-        for (int i = 0; i < 150; ++i) many += "H" + std::to_string(i) + ": v\r\n";
+        for (int i = 0; i < 150; ++i)
+            many += "H" + std::to_string(i) + ": v\r\n";
         send_str(fd, many + "\r\n");
         pending.clear();
         r = read_response(fd, pending);
@@ -275,7 +286,8 @@ TEST(HttpServer, OversizedBodyGet413) {
 
         fd = connect_to(port);
         std::string req = "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
-        for (int i = 0; i < 30; ++i) req += "64\r\n" + std::string(100, 'z') + "\r\n";
+        for (int i = 0; i < 30; ++i)
+            req += "64\r\n" + std::string(100, 'z') + "\r\n";
         send_str(fd, req);
         pending.clear();
         r = read_response(fd, pending);
@@ -303,9 +315,10 @@ TEST(HttpServer, LargeBodyWithinLimitGrowsTheBuffer) {
 TEST(HttpServer, MalformedRequestsGet400) {
     Harness h;
     h.run([](uint16_t port, std::atomic<bool>&) {
-        for (std::string bad : {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n"),
-                                std::string("GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef"),
-                                std::string("GET / HTTP/9.9\r\n\r\n"), std::string("GET /\x01 HTTP/1.1\r\n\r\n")}) {
+        for (std::string bad :
+             {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n"),
+              std::string("GET / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef"),
+              std::string("GET / HTTP/9.9\r\n\r\n"), std::string("GET /\x01 HTTP/1.1\r\n\r\n")}) {
             int fd = connect_to(port);
             send_str(fd, bad);
             std::string pending;
@@ -407,7 +420,8 @@ TEST(HttpServer, SlowlorisGets408AndIsClosed) {
         send_str(fd, "GET / HTTP/1.1\r\nHost: t\r\n");  // never finishes the headers
         std::string pending;
         Response r = read_response(fd, pending);
-        auto dt = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+        auto dt =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
         ASSERT_TRUE(r.ok);
         EXPECT_EQ(r.status, 408);
         EXPECT_GE(dt.count(), 190);
@@ -427,7 +441,8 @@ TEST(HttpServer, IdleKeepAliveIsClosedQuietly) {
         ASSERT_TRUE(read_response(fd, pending).ok);
         auto t0 = std::chrono::steady_clock::now();
         EXPECT_TRUE(peer_closed(fd));
-        auto dt = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+        auto dt =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
         EXPECT_GE(dt.count(), 100);
         EXPECT_TRUE(pending.empty()) << "no bytes are sent on an idle close";
         ::close(fd);
@@ -454,7 +469,8 @@ TEST(HttpServer, DrainFinishesInFlightAndRefusesNew) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // all in flight
         drain_now = true;
-        for (auto& t : ts) t.join();
+        for (auto& t : ts)
+            t.join();
         EXPECT_EQ(ok.load(), kClients) << "in-flight requests complete during a drain";
         EXPECT_EQ(closed_marked.load(), kClients) << "responses during a drain close the connection";
         EXPECT_TRUE(peer_closed(idle_fd)) << "idle connections are closed at once";

@@ -68,7 +68,8 @@ TEST(Net, LoopbackEchoWithManyClients) {
     constexpr int kClients = 32;
     auto results = r.block_on([](TcpListener& lst, SocketAddress a) -> Task<std::vector<std::string>> {
         std::vector<Task<std::string>> clients;
-        for (int i = 0; i < kClients; ++i) clients.push_back(echo_client(a, std::string(1000 + i * 100, char('a' + i % 26))));
+        for (int i = 0; i < kClients; ++i)
+            clients.push_back(echo_client(a, std::string(1000 + i * 100, char('a' + i % 26))));
         auto [_, out] = co_await when_all(echo_server(lst, kClients), when_all(std::move(clients)));
         co_await lst.close();
         co_return out;
@@ -86,7 +87,8 @@ TEST(Net, VectoredSendKeepsOrder) {
         auto client = [](SocketAddress aa) -> Task<void> {
             auto c = co_await connect(aa, 2000);
             std::string head = "HEADER|", body(200000, 'b'), tail = "|TAIL";
-            iovec iov[3] = {{head.data(), head.size()}, {body.data(), body.size()}, {tail.data(), tail.size()}};
+            iovec iov[3] = {
+                {head.data(), head.size()}, {body.data(), body.size()}, {tail.data(), tail.size()}};
             int64_t n = co_await c.stream.sendv_all(iov, 3);
             EXPECT_EQ(n, static_cast<int64_t>(head.size() + body.size() + tail.size()));
         };
@@ -116,7 +118,8 @@ TEST(Net, SendFileSplicesWithoutUserCopy) {
     int fd = mkstemp(tmpl);
     ASSERT_GE(fd, 0);
     std::string content;
-    for (int i = 0; i < 300000; ++i) content.push_back(static_cast<char>('A' + i % 23));
+    for (int i = 0; i < 300000; ++i)
+        content.push_back(static_cast<char>('A' + i % 23));
     ASSERT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
     auto l = TcpListener::bind(SocketAddress::loopback(0));
     SocketAddress addr = l->local_address();

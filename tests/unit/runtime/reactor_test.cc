@@ -102,7 +102,8 @@ TEST(Reactor, LinkedTimeoutBoundsAnOperation) {
     uint64_t t0 = r.refresh_now();
     int res = r.block_on([](int fd) -> Task<int> {
         char buf[8];
-        co_return co_await uring_op([&](io_uring_sqe* s) { io_uring_prep_recv(s, fd, buf, sizeof buf, 0); }, {}, 25);
+        co_return co_await uring_op([&](io_uring_sqe* s) { io_uring_prep_recv(s, fd, buf, sizeof buf, 0); },
+                                    {}, 25);
     }(sv[0]));
     uint64_t dt = r.refresh_now() - t0;
     EXPECT_EQ(res, -ECANCELED);
@@ -125,7 +126,8 @@ TEST(Reactor, PostRemoteRunsOnTheReactorThread) {
         });
     });
     r.block_on([](bool& d) -> Task<void> {
-        while (!d) co_await sleep_for(Millis(1));
+        while (!d)
+            co_await sleep_for(Millis(1));
     }(done));
     other.join();
     EXPECT_EQ(ran_on, reactor_thread);

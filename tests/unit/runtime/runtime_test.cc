@@ -35,7 +35,8 @@ TEST(Runtime, ManyCrossCoreMessagesInBothDirections) {
     std::atomic<long> total{0};
     rt.run([&](unsigned core) -> Task<void> {
         long sum = 0;
-        for (int i = 0; i < 20000; ++i) sum += co_await submit_to(1 - core, [i] { return i; });
+        for (int i = 0; i < 20000; ++i)
+            sum += co_await submit_to(1 - core, [i] { return i; });
         total += sum;
     });
     EXPECT_EQ(total.load(), 2L * (19999L * 20000L / 2));

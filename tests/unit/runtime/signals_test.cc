@@ -39,7 +39,8 @@ TEST(Signals, WaitIsCancellable) {
         auto h = t.handle();
         h.resume();  // start it; it suspends on the sleep
         int got = co_await ss.wait(c);
-        while (!h.done()) co_await yield();
+        while (!h.done())
+            co_await yield();
         co_return got;
     }(sigs, cs));
     EXPECT_EQ(s, -ECANCELED);

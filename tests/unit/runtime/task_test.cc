@@ -66,11 +66,14 @@ TEST(Task, MillionNestedAwaitsDoNotGrowTheStack) {
     EXPECT_EQ(r.block_on(nested(1'000'000)), 1'000'000);
 }
 
-Task<int> ready_value(int v) { co_return v; }
+Task<int> ready_value(int v) {
+    co_return v;
+}
 
 Task<long> many_sequential(int n) {
     long sum = 0;
-    for (int i = 0; i < n; ++i) sum += co_await ready_value(1);
+    for (int i = 0; i < n; ++i)
+        sum += co_await ready_value(1);
     co_return sum;
 }
 
@@ -103,12 +106,14 @@ TEST(WhenAll, CollectsResultsInArgumentOrder) {
 TEST(WhenAll, VectorFormAndConcurrency) {
     Reactor r;
     std::vector<Task<int>> ts;
-    for (int i = 0; i < 50; ++i) ts.push_back(sleepy(30, i));
+    for (int i = 0; i < 50; ++i)
+        ts.push_back(sleepy(30, i));
     uint64_t t0 = r.refresh_now();
     auto out = r.block_on(when_all(std::move(ts)));
     uint64_t elapsed = r.refresh_now() - t0;
     ASSERT_EQ(out.size(), 50u);
-    for (int i = 0; i < 50; ++i) EXPECT_EQ(out[static_cast<size_t>(i)], i);
+    for (int i = 0; i < 50; ++i)
+        EXPECT_EQ(out[static_cast<size_t>(i)], i);
     EXPECT_LT(elapsed, 1000u) << "tasks must run concurrently, not one after another";
 }
 

@@ -62,7 +62,8 @@ TEST(TimerWheel, NextWakeupNeverOvershoots) {
         now = w.next_wakeup_ms();
         w.advance(now);
     }
-    for (auto& t : ts) EXPECT_EQ(t.fired_at, t.expiry_ms());
+    for (auto& t : ts)
+        EXPECT_EQ(t.fired_at, t.expiry_ms());
 }
 
 TEST(TimerWheel, CancelAndRescheduleAndPastDeadlines) {
