@@ -68,7 +68,7 @@ TEST(RenderService, RegistersServesAndShutsDownGracefully) {
     EC_REQUIRE_REDIS_SERVER();
     RedisServer srv;
     ServiceConfig cfg = config(srv);
-    test::FakeEngine* engine = nullptr;
+    test::FakeEngine::Counts engine;
     test::ServiceRunner run(cfg, &engine, {}, /*grace_ms=*/100);
     ASSERT_TRUE(run.wait_ready(10'000)) << "not registered within 10 s";
 
@@ -114,8 +114,8 @@ TEST(RenderService, RegistersServesAndShutsDownGracefully) {
     test::HttpReply done = slow.get();
     EXPECT_EQ(done.status, 200) << done.body;  // finished within the drain bound
     EXPECT_EQ(run.wait(), 0);
-    EXPECT_EQ(engine->stops, 1);
-    EXPECT_EQ(engine->cancelled, 0);
+    EXPECT_EQ(engine.stops, 1);
+    EXPECT_EQ(engine.cancelled, 0);
     EXPECT_EQ(srv.command({"EXISTS", reg::service_key("rs-it")}), "(integer) 0");
     EXPECT_EQ(srv.command({"ZCARD", reg::registry_key()}), "(integer) 0");
 }
@@ -124,7 +124,7 @@ TEST(RenderService, ReRegistersAfterRedisRestart) {
     EC_REQUIRE_REDIS_SERVER();
     RedisServer srv;
     ServiceConfig cfg = config(srv);
-    test::FakeEngine* engine = nullptr;
+    test::FakeEngine::Counts engine;
     test::ServiceRunner run(cfg, &engine);
     ASSERT_TRUE(run.wait_ready(10'000));
     ASSERT_TRUE(reserve(srv, "a").reservation);
@@ -150,7 +150,7 @@ TEST(RenderService, WaitsForRedisBeforeReady) {
     RedisServer srv;
     ServiceConfig cfg = config(srv);
     srv.kill();
-    test::FakeEngine* engine = nullptr;
+    test::FakeEngine::Counts engine;
     test::ServiceRunner run(cfg, &engine);
     std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     EXPECT_FALSE(run.ready());

@@ -46,7 +46,17 @@ inline int64_t query_int(std::string_view url, std::string_view name) {
 
 class FakeEngine final : public RenderEngine {
   public:
-    explicit FakeEngine(int pool_size = 2) : _pool(pool_size) {}
+    // What a FakeEngine did, for tests that outlive it (the service destroys its engine when it stops).
+    struct Counts {
+        int starts = 0, stops = 0, renders = 0, cancelled = 0, max_active = 0;
+    };
+
+    explicit FakeEngine(int pool_size = 2, Counts* report = nullptr) : _pool(pool_size), _report(report) {}
+    ~FakeEngine() override {
+        if (_report) *_report = Counts{starts, stops, renders, cancelled, max_active};
+    }
+    FakeEngine(const FakeEngine&) = delete;
+    FakeEngine& operator=(const FakeEngine&) = delete;
 
     std::string start_error;  // start() throws this when set
     int starts = 0, stops = 0, renders = 0, cancelled = 0, max_active = 0;
@@ -139,6 +149,7 @@ class FakeEngine final : public RenderEngine {
 
   private:
     int _pool;
+    Counts* _report;
     int _active = 0;
     bool _ready = false;
 };

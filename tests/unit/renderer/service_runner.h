@@ -20,11 +20,12 @@ namespace ec::rs::test {
 // Runs a Service on its own reactor thread; stop() asks it to stop as SIGTERM would.
 class ServiceRunner {
   public:
-    ServiceRunner(const ServiceConfig& cfg, test::FakeEngine** engine_out, std::string start_error = {},
+    // `counts` receives what the engine did once the service destroyed it (after wait()).
+    ServiceRunner(const ServiceConfig& cfg, FakeEngine::Counts* counts, std::string start_error = {},
                   uint64_t grace_ms = 0)
         : _cfg(cfg) {
         _log.clear_sinks();
-        _th = std::thread([this, engine_out, start_error, grace_ms] {
+        _th = std::thread([this, counts, start_error, grace_ms] {
             rt::Reactor r;
             {
                 std::lock_guard<std::mutex> lk(_mu);
@@ -41,10 +42,9 @@ class ServiceRunner {
             };
             Service svc(
                 _cfg, _log, nullptr,
-                [engine_out, start_error](const EngineOptions& o) -> std::unique_ptr<RenderEngine> {
-                    auto e = std::make_unique<test::FakeEngine>(o.pool_size);
+                [counts, start_error](const EngineOptions& o) -> std::unique_ptr<RenderEngine> {
+                    auto e = std::make_unique<FakeEngine>(o.pool_size, counts);
                     e->start_error = start_error;
-                    *engine_out = e.get();
                     return e;
                 },
                 std::move(hooks));

@@ -37,28 +37,26 @@ ServiceConfig config(uint16_t port) {
 
 TEST(Service, EngineStartFailureExitsWithOne) {
     ServiceConfig cfg = config(free_port());
-    test::FakeEngine* engine = nullptr;
+    test::FakeEngine::Counts engine;
     test::ServiceRunner run(cfg, &engine, "no browser here");
     EXPECT_EQ(run.wait(), 1);
-    ASSERT_NE(engine, nullptr);
-    EXPECT_EQ(engine->starts, 1);
-    EXPECT_EQ(engine->stops, 1);
+    EXPECT_EQ(engine.starts, 1);
+    EXPECT_EQ(engine.stops, 1);
 }
 
 TEST(Service, ListenFailureExitsWithOne) {
     auto taken = rt::TcpListener::bind(rt::SocketAddress::loopback(0), rt::ListenOptions{16, false});
     ServiceConfig cfg = config(taken->local_address().port());
-    test::FakeEngine* engine = nullptr;
+    test::FakeEngine::Counts engine;
     test::ServiceRunner run(cfg, &engine);
     EXPECT_EQ(run.wait(), 1);
-    ASSERT_NE(engine, nullptr);
-    EXPECT_EQ(engine->stops, 1);
+    EXPECT_EQ(engine.stops, 1);
 }
 
 TEST(Service, ServesHealthWhileWaitingForRedisAndStopsCleanly) {
     uint16_t port = free_port();
     ServiceConfig cfg = config(port);
-    test::FakeEngine* engine = nullptr;
+    test::FakeEngine::Counts engine;
     test::ServiceRunner run(cfg, &engine);
     test::HttpReply r;
     for (int i = 0; i < 200 && !r.ok; ++i) {
@@ -72,7 +70,7 @@ TEST(Service, ServesHealthWhileWaitingForRedisAndStopsCleanly) {
     EXPECT_FALSE(run.ready());  // never registered: READY withheld
     run.stop();
     EXPECT_EQ(run.wait(), 0);
-    EXPECT_EQ(engine->stops, 1);
+    EXPECT_EQ(engine.stops, 1);
     EXPECT_FALSE(test::http_request(port, "GET", "/health").ok);  // the listener is closed
 }
 
