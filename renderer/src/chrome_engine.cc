@@ -235,7 +235,7 @@ void ChromeEngine::on_lost(ChromeProcess& p, std::string_view why) {
 
 void ChromeEngine::maybe_shutdown(ChromeProcess& p) {
     // A process still launching is handled by its replace() once the launch returns.
-    if (!p.draining || p.active > 0 || p.shutdown_scheduled || (!p.ready && p.alive())) return;
+    if (!p.draining || p.active > 0 || p.disposing > 0 || p.shutdown_scheduled || (!p.ready && p.alive())) return;
     schedule_shutdown(shared(p));
 }
 
@@ -329,9 +329,8 @@ rt::Task<ChromeProcess*> ChromeEngine::acquire(uint64_t deadline_ms, rt::CancelT
 }
 
 void ChromeEngine::release(ChromeProcess& p) {
-    --p.active;
+    --p.disposing;
     maybe_shutdown(p);
-    wake_waiters();
 }
 
 rt::Task<void> ChromeEngine::finish_render(ChromeProcess* p, std::string context_id, bool browser_unresponsive) {
@@ -402,9 +401,13 @@ rt::Task<RenderResult> ChromeEngine::render(RenderRequest req, rt::CancelToken c
         unresponsive = job.browser_unresponsive();
     }
     --_active;
+    --p->active;
+    ++p->disposing;
     ++_renders_total;
-    // Dispose the context after answering; the slot stays taken until Chromium is done.
+    // The context is disposed after answering, in the background: the next render may
+    // take the slot at once.
     if (!rt::spawn(p->tasks(), finish_render(p, std::move(context_id), unresponsive))) release(*p);
+    wake_waiters();
     if (r.chrome_id.empty()) r.chrome_id = p->id();
     co_return finish(std::move(r));
 }

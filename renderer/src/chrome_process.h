@@ -88,10 +88,11 @@ public:
     bool ready = false;       // launched and warmed up
     bool shutdown_scheduled = false;
     bool pinging = false;
-    int active = 0;           // renders holding a slot here (including their disposal)
+    int active = 0;           // renders in progress here (they hold its render slots)
+    int disposing = 0;        // finished renders whose browser context is being disposed
     int renders = 0;          // renders started here
     bool retiring = false;    // due for restart: takes renders only when nothing else can
-    bool draining = false;    // takes no renders; shut down once `active` drops to 0
+    bool draining = false;    // takes no renders; shut down once nothing is in flight
     bool poisoned = false;    // a browser-level command timed out: replace it
 
 private:
