@@ -43,8 +43,13 @@ for ((run = 1; run <= RUNS; run++)); do
   "${pin_client[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -P 16 -c 1 -t set,get -n "$REQUESTS" -q \
     | rps_lines >> "$tmp/rb"
   "${pin_client[@]}" "$BUILD_DIR/benches/load/redis_bench" --addr "127.0.0.1:$port" --clients "$CLIENTS" \
-    --requests "$REQUESTS" --tests set,get | tee -a "$tmp/ours.log" | rps_lines >> "$tmp/ours"
+    --requests "$REQUESTS" --tests set,get | rps_lines >> "$tmp/ours"
 done
+
+runs() { awk -v t="$1" '$1 == t {printf " %.0f", $2}' "$2"; }
+echo "per run (requests/s):"
+echo "  redis-benchmark SET:$(runs SET "$tmp/rb")   GET:$(runs GET "$tmp/rb")"
+echo "  ours            SET:$(runs SET "$tmp/ours")   GET:$(runs GET "$tmp/ours")"
 
 med() { awk -v t="$1" '$1 == t {print $2}' "$2" | median; }
 rb_set=$(med SET "$tmp/rb");   rb_get=$(med GET "$tmp/rb")
