@@ -264,7 +264,8 @@ uint64_t Connection::next_backoff_ms(unsigned failures) noexcept {
 Task<void> Connection::supervise() {
     unsigned failures = 0;
     while (_state != State::closed) {
-        _queue_while_connecting = failures == 0;
+        // Only the very first attempt queues commands (see redis.h); later ones fail fast.
+        _queue_while_connecting = failures == 0 && _stats.connects == 0;
         set_state(State::connecting);
         TcpStream stream;
         ReplyParser parser;

@@ -12,12 +12,13 @@
 //  - Connection loss: every pending command fails at once with Errc::connection_lost
 //    ("redis 127.0.0.1:6379 lost: <reason>"), then the client reconnects with
 //    exponential backoff and jitter (Options::reconnect_min doubling up to
-//    reconnect_max) and redoes AUTH/SELECT. Commands issued during the first connection
-//    attempt (at start, or right after a loss) are queued and sent once it is up, still
-//    bounded by their deadline; once an attempt has failed, commands fail at once with
-//    Errc::not_connected naming the last error until a connection is up again, so
-//    callers fall back (bypass) instead of stalling on a dead server. reconnect_max
-//    (500 ms by default) bounds how long a restarted server stays unused.
+//    reconnect_max) and redoes AUTH/SELECT. Commands issued while the very first
+//    connection attempt is in flight are queued and sent once it is up (still bounded
+//    by their deadline). Otherwise, whenever there is no connection (after a loss,
+//    during backoff, while retrying), commands fail at once with Errc::not_connected
+//    naming the last error, so callers fall back (bypass) instead of stalling on a dead
+//    server. reconnect_max (500 ms by default) bounds how long a restarted server stays
+//    unused.
 //  - Scripts: Script holds a Lua source and its SHA1 (computed locally); eval() calls
 //    EVALSHA and, on NOSCRIPT, pipelines SCRIPT LOAD + EVALSHA once.
 //  - Subscriber: a separate connection for pub/sub; subscriptions survive reconnects.
