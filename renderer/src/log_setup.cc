@@ -27,9 +27,9 @@ std::string configure_logger(rt::log::Logger& logger, const ServiceConfig::Log& 
 
 void forward_engine_line(rt::log::Logger& logger, std::string_view json_line) {
     rt::log::Level l = rt::log::Level::info;
-    constexpr std::string_view key = "\"level\":\"";
-    if (auto p = json_line.find(key); p != std::string_view::npos) {
-        auto start = p + key.size();
+    constexpr std::string_view kLevelKey = R"("level":")";
+    if (auto p = json_line.find(kLevelKey); p != std::string_view::npos) {
+        auto start = p + kLevelKey.size();
         auto end = json_line.find('"', start);
         if (end != std::string_view::npos) {
             l = rt::log::parse_level(json_line.substr(start, end - start)).value_or(rt::log::Level::info);

@@ -1,6 +1,5 @@
 // render-service: argument parsing, configuration, then the service (service.h) or the -t test mode.
-#include <signal.h>
-
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>

@@ -13,7 +13,7 @@ namespace {
 namespace od = simdjson::ondemand;
 
 constexpr size_t kMaxId = 256;
-constexpr size_t kMaxUrl = 32 * 1024;
+constexpr size_t kMaxUrl = size_t{32} * 1024;
 constexpr size_t kMaxList = 1000;
 constexpr int64_t kDefaultTimeoutNs = 30'000'000'000;
 

@@ -22,7 +22,7 @@ struct RequestLimits {
     int64_t max_timeout_ns = 0;
 };
 
-inline constexpr size_t kMaxRequestBody = 1024 * 1024;  // 1 MiB
+inline constexpr size_t kMaxRequestBody = size_t{1024} * 1024;  // 1 MiB
 
 // Fills `out` and returns true, or returns false with `error` saying what is wrong. `out.request_id` is
 // set as soon as it was read, so error answers can echo it.

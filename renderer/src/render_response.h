@@ -17,7 +17,7 @@
 
 namespace ec::rs {
 
-inline constexpr size_t kMaxHtmlBytes = 20 * 1024 * 1024;  // 20 MiB (F-RS-18)
+inline constexpr size_t kMaxHtmlBytes = size_t{20} * 1024 * 1024;  // 20 MiB (F-RS-18)
 
 // Go's time.RFC3339Nano in UTC: "2026-11-21T18:27:54.123456789Z", trailing zeros of the fraction dropped.
 std::string rfc3339_utc(int64_t unix_ns);

@@ -586,10 +586,10 @@ uint64_t read_u64_file(const char* path) {
 }  // namespace
 
 int auto_pool_size(uint64_t total_memory_bytes) {
-    constexpr uint64_t mib = 1024ull * 1024;
-    if (total_memory_bytes == 0) total_memory_bytes = 8 * 1024 * mib;
-    uint64_t reserve = 2 * 1024 * mib;
-    uint64_t n = total_memory_bytes > reserve ? (total_memory_bytes - reserve) / (500 * mib) : 0;
+    constexpr uint64_t kMiB = 1024ull * 1024;
+    if (total_memory_bytes == 0) total_memory_bytes = 8ull * 1024 * kMiB;
+    uint64_t reserve = 2ull * 1024 * kMiB;
+    uint64_t n = total_memory_bytes > reserve ? (total_memory_bytes - reserve) / (500ull * kMiB) : 0;
     return static_cast<int>(std::clamp<uint64_t>(n, 2, 50));
 }
 
@@ -625,7 +625,8 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
         ++i;
     if (i == 0) return std::nullopt;
     double v = 0;
-    auto r = std::from_chars(s.data(), s.data() + i, v);
+    auto r = std::from_chars(s.data(), s.data() + i,
+                             v);  // NOLINT(bugprone-suspicious-stringview-data-usage): bounded by i
     if (r.ec != std::errc() || r.ptr != s.data() + i || v < 0) return std::nullopt;
     std::string unit(s.substr(i));
     while (!unit.empty() && unit.front() == ' ')
@@ -643,7 +644,7 @@ std::optional<uint64_t> parse_byte_size(std::string_view text) {
         mult = 1e9;
     else if (unit == "kib")
         mult = 1024.0;
-    else if (unit == "mib")
+    else if (unit == "kMiB")
         mult = 1024.0 * 1024;
     else if (unit == "gib")
         mult = 1024.0 * 1024 * 1024;

@@ -1,6 +1,7 @@
 #include "service_metrics.h"
 
 #include <cstdio>
+#include <utility>
 
 namespace ec::rs {
 
@@ -18,9 +19,9 @@ ServiceMetrics::ServiceMetrics(const std::string& name_space, std::function<Engi
     _reg.gauge_fn("rs_chrome_pool_size", "Render capacity (concurrent renders).",
                   [stats] { return static_cast<double>(stats().pool_size); });
     _reg.gauge_fn("rs_chrome_available", "Free render slots.",
-                  [stats] { return static_cast<double>(stats().available); });
+                  [stats = std::move(stats)] { return static_cast<double>(stats().available); });
     _reg.gauge_fn("rs_queue_depth", "Renders waiting for a free slot.",
-                  [queue_depth] { return static_cast<double>(queue_depth()); });
+                  [queue_depth = std::move(queue_depth)] { return static_cast<double>(queue_depth()); });
     _reg.add_process_metrics();
 }
 

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 #include <ctime>
+#include <system_error>
 
 #include "runtime/json_writer.h"
 
@@ -129,7 +130,7 @@ void Logger::add_fd(int fd, Format format, Level min_level) {
 
 std::string Logger::add_file(const std::string& path, Format format, Level min_level) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return "cannot open log file " + path + ": " + std::strerror(errno);
+    if (fd < 0) return "cannot open log file " + path + ": " + std::generic_category().message(errno);
     _sinks.push_back(Sink{fd, true, format, min_level, path});
     recompute_min();
     return {};
@@ -142,7 +143,8 @@ std::string Logger::reopen() {
         int fd = ::open(s.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
         if (fd < 0) {
             if (first_error.empty())
-                first_error = "cannot reopen log file " + s.path + ": " + std::strerror(errno);
+                first_error =
+                    "cannot reopen log file " + s.path + ": " + std::generic_category().message(errno);
             continue;  // keep writing to the old descriptor
         }
         ::close(s.fd);
@@ -165,7 +167,7 @@ void Logger::recompute_min() {
         any = true;
     }
     // No sink: nothing is enabled (one past error).
-    _min = any ? m : static_cast<Level>(static_cast<uint8_t>(Level::error) + 1);
+    _min_rank = static_cast<uint8_t>(static_cast<uint8_t>(m) + (any ? 0 : 1));
 }
 
 void Logger::format_line(std::string& out, Format format, Level l, std::string_view msg, const Field* fields,

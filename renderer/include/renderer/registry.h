@@ -171,28 +171,28 @@ return out
 }  // namespace scripts
 
 inline const rt::redis::Script& heartbeat_script() {
-    static const rt::redis::Script s(std::string(scripts::kNow) + std::string(scripts::kHeartbeatBody));
-    return s;
+    static const rt::redis::Script kScript(std::string(scripts::kNow) + std::string(scripts::kHeartbeatBody));
+    return kScript;
 }
 inline const rt::redis::Script& reserve_script() {
-    static const rt::redis::Script s(std::string(scripts::kNow) + std::string(scripts::kReserveBody));
-    return s;
+    static const rt::redis::Script kScript(std::string(scripts::kNow) + std::string(scripts::kReserveBody));
+    return kScript;
 }
 inline const rt::redis::Script& release_script() {
-    static const rt::redis::Script s{std::string(scripts::kRelease)};
-    return s;
+    static const rt::redis::Script kScript{std::string(scripts::kRelease)};
+    return kScript;
 }
 inline const rt::redis::Script& extend_script() {
-    static const rt::redis::Script s(std::string(scripts::kNow) + std::string(scripts::kExtendBody));
-    return s;
+    static const rt::redis::Script kScript(std::string(scripts::kNow) + std::string(scripts::kExtendBody));
+    return kScript;
 }
 inline const rt::redis::Script& unregister_script() {
-    static const rt::redis::Script s{std::string(scripts::kUnregister)};
-    return s;
+    static const rt::redis::Script kScript{std::string(scripts::kUnregister)};
+    return kScript;
 }
 inline const rt::redis::Script& list_script() {
-    static const rt::redis::Script s(std::string(scripts::kNow) + std::string(scripts::kListBody));
-    return s;
+    static const rt::redis::Script kScript(std::string(scripts::kNow) + std::string(scripts::kListBody));
+    return kScript;
 }
 
 // ------------------------------------------------------------------------------------------- helpers

@@ -96,7 +96,7 @@ class Logger {
     // Sets the minimum level of every sink.
     void set_level(Level l);
 
-    bool enabled(Level l) const noexcept { return l >= _min; }
+    bool enabled(Level l) const noexcept { return static_cast<uint8_t>(l) >= _min_rank; }
 
     void log(Level l, std::string_view msg, Fields fields = {}) {
         if (enabled(l)) write(l, msg, fields.begin(), fields.size(), 0);
@@ -132,9 +132,9 @@ class Logger {
     void recompute_min();
 
     std::vector<Sink> _sinks;
-    Level _min = Level::info;
+    uint8_t _min_rank = static_cast<uint8_t>(Level::info);  // above error when there is no sink
     struct Repeat {
-        std::chrono::steady_clock::time_point last{};
+        std::chrono::steady_clock::time_point last;
         uint64_t suppressed = 0;
     };
     std::unordered_map<std::string, Repeat> _repeats;
