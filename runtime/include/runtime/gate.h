@@ -11,6 +11,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <exception>
+#include <vector>
 
 #include "runtime/reactor.h"
 #include "runtime/task.h"
@@ -31,10 +32,9 @@ class Gate {
     }
     void leave() noexcept {
         assert(_count > 0);
-        if (--_count == 0 && _waiter) {
-            auto h = _waiter;
-            _waiter = {};
-            Reactor::current().post(h);
+        if (--_count == 0 && !_waiters.empty()) {
+            for (auto h : _waiters) Reactor::current().post(h);
+            _waiters.clear();
         }
     }
     bool closed() const noexcept { return _closed; }
@@ -46,16 +46,17 @@ class Gate {
             g._closed = true;
             return g._count == 0;
         }
-        void await_suspend(std::coroutine_handle<> h) noexcept { g._waiter = h; }
+        void await_suspend(std::coroutine_handle<> h) { g._waiters.push_back(h); }
         void await_resume() const noexcept {}
     };
-    // Stops new entries and waits for all current holders to leave.
+    // Stops new entries and waits for all current holders to leave. Any number of
+    // coroutines may wait; all resume when the last holder leaves.
     CloseAwaiter close() noexcept { return CloseAwaiter{*this}; }
 
   private:
     size_t _count = 0;
     bool _closed = false;
-    std::coroutine_handle<> _waiter;
+    std::vector<std::coroutine_handle<>> _waiters;
 };
 
 namespace detail {

@@ -163,6 +163,20 @@ TEST(Gate, CloseWaitsForSpawnedTasks) {
     EXPECT_FALSE(spawn(g, []() -> Task<void> { co_return; }())) << "a closed gate refuses new tasks";
 }
 
+TEST(Gate, SeveralCoroutinesMayWaitForClose) {
+    Reactor r;
+    Gate g;
+    spawn(g, []() -> Task<void> { co_await sleep_for(Millis(20)); }());
+    int woke = 0;
+    Gate waiters;
+    for (int i = 0; i < 3; ++i) spawn(waiters, [](Gate& gg, int& w) -> Task<void> {
+            co_await gg.close();
+            ++w;
+        }(g, woke));
+    r.block_on([](Gate& ww) -> Task<void> { co_await ww.close(); }(waiters));
+    EXPECT_EQ(woke, 3);
+}
+
 TEST(Gate, ExceptionInSpawnedTaskDoesNotLeakTheGate) {
     Reactor r;
     Gate g;
