@@ -1,6 +1,6 @@
-// JSON helpers for the DevTools protocol: a tiny append-only writer for command params
-// (always valid UTF-8 on the wire: invalid input bytes become U+FFFD, since Chromium
-// rejects a message that is not) and null-safe getters over simdjson DOM elements.
+// JSON helpers for the DevTools protocol: a tiny builder for flat command params (strings
+// escaped by rt::json_append_string, so always valid UTF-8 on the wire: Chromium rejects a
+// message that is not) and null-safe getters over simdjson DOM elements.
 #pragma once
 
 #include <simdjson.h>
@@ -9,10 +9,11 @@
 #include <string>
 #include <string_view>
 
+#include "runtime/json_writer.h"
+
 namespace ec::rs {
 
-// Appends `s` as a JSON string literal (with the quotes).
-void json_append_string(std::string& out, std::string_view s);
+using rt::json_append_string;
 
 // Builds one JSON object: JsonObject o; o.str("url", u).num("width", 5); o.take().
 class JsonObject {

@@ -107,8 +107,8 @@ std::vector<std::string> chrome_argv(const EngineOptions& opts, const std::strin
         "--mute-audio",
         "--hide-scrollbars",
         "--force-color-profile=srgb",
-        // The compositor thread of the GPU process runs inside the browser: one process
-        // (~65 MB RSS) less per browser, measured without throughput loss (docs/renderer.md).
+        // The (software-only) GPU process runs as a browser thread: one process and ~12 MB
+        // PSS less per browser, throughput within noise (docs/renderer.md).
         "--in-process-gpu",
         // /dev/shm is often 64 MB in containers; Chromium then crashes renderers.
         "--disable-dev-shm-usage",

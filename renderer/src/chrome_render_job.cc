@@ -103,6 +103,7 @@ RenderJob::RenderJob(ChromeProcess& proc, const RenderRequest& req, std::shared_
       _cancel(cancel),
       _origin(parse_origin(req.url)),
       _net(_origin.host, start_ms) {
+    if (req.include_har) _har = std::make_unique<HarRecorder>();
     _wait_for = canonical_wait_for(req.wait_for);
     if (_wait_for.empty()) _wait_for = "networkIdle";
     for (const auto& [name, values] : req.headers) {
@@ -179,6 +180,20 @@ rt::Task<bool> RenderJob::browser_call(CdpResult& out, std::string_view method, 
 }
 
 rt::Task<RenderResult> RenderJob::run() {
+    RenderResult r = co_await run_procedure();
+    if (_har) {
+        HarRecorder::Context c;
+        c.req = &_req;
+        c.result = &r;
+        c.browser_version = _proc.version();
+        c.service_id = _opts.server_id;
+        c.duration_s = static_cast<double>(now_ms() - _start_ms) / 1000.0;
+        r.har_json = _har->to_json(c);
+    }
+    co_return r;
+}
+
+rt::Task<RenderResult> RenderJob::run_procedure() {
     RenderResult r;
     if (!_origin.valid() || (_origin.scheme != "http" && _origin.scheme != "https")) {
         co_return fail(error_type::invalid_url, "not an absolute http(s) URL: " + _req.url);
@@ -531,6 +546,7 @@ void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
         std::string_view ev = method.substr(8);
         if (ev == "requestWillBeSent") {
             _net.on_request(p, now);
+            if (_har) _har->on_request(p);
             if (p["type"].str() == "Document" && p["frameId"].str() == _target_id) {
                 const std::string_view id = p["requestId"].str();
                 if (_nav_request.empty()) {
@@ -548,6 +564,7 @@ void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
             }
         } else if (ev == "responseReceived") {
             _net.on_response(p, now);
+            if (_har) _har->on_response(p);
             if (!_nav_request.empty() && p["requestId"].str() == _nav_request && _main_status == 0) {
                 JsonView resp = p["response"];
                 _main_status = static_cast<int>(resp["status"].i64());
@@ -561,8 +578,10 @@ void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
                 _raw_headers.emplace_back(static_cast<int>(p["statusCode"].i64()), split_headers(p["headers"]));
         } else if (ev == "loadingFinished") {
             _net.on_finished(p, now);
+            if (_har) _har->on_finished(p);
         } else if (ev == "loadingFailed") {
             _net.on_failed(p, now);
+            if (_har) _har->on_failed(p);
             if (!_nav_request.empty() && p["requestId"].str() == _nav_request)
                 _main_error = std::string(p["errorText"].str());
         }

@@ -33,6 +33,7 @@
 
 #include "cdp_client.h"
 #include "chrome_blocklist.h"
+#include "chrome_har.h"
 #include "chrome_log.h"
 #include "chrome_network_tracker.h"
 #include "chrome_process.h"
@@ -88,6 +89,7 @@ public:
 private:
     enum class Stop { none, crash, renderer_crash, redirect, hard, cancelled };
 
+    rt::Task<RenderResult> run_procedure();
     rt::Task<bool> browser_call(CdpResult& out, std::string_view method, std::string params);
     Stop stop_reason() const noexcept;
     void finish_failure(RenderResult& r, Stop s);
@@ -141,6 +143,7 @@ private:
     std::string _main_error;  // loadingFailed errorText of the main document
 
     NetworkTracker _net;
+    std::unique_ptr<HarRecorder> _har;  // only with include_har
     std::vector<ConsoleMessage> _console;
     size_t _console_bytes = 0;
     std::vector<std::unique_ptr<CdpCall>> _setup;

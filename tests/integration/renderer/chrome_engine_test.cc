@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cdp_json.h"
 #include "chrome_engine.h"
 #include "engine_test_support.h"
 #include "runtime/net.h"
@@ -485,6 +486,62 @@ TEST_F(RenderProcedure, NetworkErrorsAndInvalidUrls) {
     RenderResult bad = render(request("ftp://example.com/x"));
     EXPECT_FALSE(bad.success);
     EXPECT_EQ(bad.error_type, "invalid_url");
+}
+
+TEST_F(RenderProcedure, HarLogWithMetadata) {
+    _site->page("/har.js", "1", {.content_type = "text/javascript"});
+    _site->page("/har.png", "x", {.content_type = "image/png"});
+    _site->redirect("/har-old.js", 301, "/har.js");
+    _site->page("/har", "<html><head><title>H</title><script src=\"/har-old.js\"></script></head>"
+                        "<body><img src=\"/har.png\"><script>console.error('har boom')</script></body></html>");
+    RenderRequest q = request(_site->url("/har?x=1&y=two"));
+    q.include_har = true;
+    q.blocked_resource_types = {"Image"};
+    RenderResult r = render(q);
+    ASSERT_TRUE(r.success) << describe(r);
+    ASSERT_FALSE(r.har_json.empty());
+    simdjson::dom::parser p;
+    simdjson::dom::element har;
+    ASSERT_EQ(p.parse(r.har_json).get(har), simdjson::SUCCESS) << r.har_json;
+    JsonView h(har);
+    EXPECT_EQ(h["log"]["version"].str(), "1.2");
+    EXPECT_EQ(h["log"]["browser"]["name"].str(), "HeadlessChrome");
+    std::vector<std::string> urls;
+    std::vector<int64_t> statuses;
+    h["log"]["entries"].each([&](JsonView e) {
+        urls.emplace_back(e["request"]["url"].str());
+        statuses.push_back(e["response"]["status"].i64());
+    });
+    ASSERT_GE(urls.size(), 4u);
+    EXPECT_EQ(urls[0], _site->url("/har?x=1&y=two"));
+    EXPECT_EQ(statuses[0], 200);
+    auto at = std::find(urls.begin(), urls.end(), _site->url("/har-old.js"));
+    ASSERT_NE(at, urls.end());
+    EXPECT_EQ(statuses[static_cast<size_t>(at - urls.begin())], 301) << "redirect hops are entries";
+    EXPECT_NE(std::find(urls.begin(), urls.end(), _site->url("/har.js")), urls.end());
+    int query_params = 0;
+    h["log"]["entries"].each([&](JsonView e) {
+        if (e["request"]["url"].str() == _site->url("/har?x=1&y=two"))
+            e["request"]["queryString"].each([&](JsonView) { ++query_params; });
+    });
+    EXPECT_EQ(query_params, 2);
+    JsonView meta = h["_metadata"];
+    int blocked = 0;
+    meta["blockedRequests"].each([&](JsonView b) {
+        ++blocked;
+        EXPECT_EQ(b["url"].str(), _site->url("/har.png"));
+        EXPECT_EQ(b["resourceType"].str(), "Image");
+    });
+    EXPECT_EQ(blocked, 1);
+    int errors = 0;
+    meta["consoleErrors"].each([&](JsonView e) { errors += e.str() == "har boom"; });
+    EXPECT_EQ(errors, 1);
+    EXPECT_EQ(meta["requestConfig"]["waitFor"].str(), "load");
+    EXPECT_EQ(meta["renderMetrics"]["serviceId"].str(), "rs-test");
+    EXPECT_FALSE(meta["truncated"].boolean(true));
+
+    RenderResult plain = render(request(_site->url("/har?x=1&y=two")));
+    EXPECT_TRUE(plain.har_json.empty()) << "only on request";
 }
 
 TEST_F(RenderProcedure, ConcurrentRendersUseSeparateContexts) {

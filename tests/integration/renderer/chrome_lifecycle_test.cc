@@ -82,6 +82,7 @@ TEST(EngineLifecycle, BrowserCrashMidRenderFailsFastAndIsReplaced) {
         EXPECT_EQ(res.error_type, "chrome_crash") << describe(res);
         EXPECT_EQ(res.service_status, 503);
         EXPECT_LT(done_at - killed_at, 1000) << "a crash fails its renders at once";
+        ::testing::Test::RecordProperty("crash_to_result_ms", static_cast<int>(done_at - killed_at));
 
         EXPECT_TRUE(co_await eventually([&] { return e.stats().available > 0; }, 10'000)) << "replacement ready";
         RenderResult ok = co_await e.render(request(site.url("/ok")), {});
