@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <system_error>
 
 #include "runtime/reactor.h"
 
@@ -14,18 +15,19 @@ namespace ec::rs {
 
 namespace {
 
-constexpr size_t kReadChunk = 256 * 1024;
+constexpr size_t kReadChunk = size_t{256} << 10;
 
 // EC_CDP_TRACE=1 prints every message (truncated) to stderr: a debugging aid.
 bool trace_enabled() {
-    static const bool on = [] {
+    static const bool kTraceOn = [] {
         const char* v = getenv("EC_CDP_TRACE");  // NOLINT(concurrency-mt-unsafe): read once
         return v && *v == '1';
     }();
-    return on;
+    return kTraceOn;
 }
 void trace(const char* dir, std::string_view msg) {
-    std::fprintf(stderr, "cdp %s %.*s\n", dir, static_cast<int>(std::min<size_t>(msg.size(), 400)), msg.data());
+    std::fprintf(stderr, "cdp %s %.*s\n", dir, static_cast<int>(std::min<size_t>(msg.size(), 400)),
+                 msg.data());
 }
 constexpr size_t kPad = simdjson::SIMDJSON_PADDING;
 
@@ -138,7 +140,10 @@ CdpResult CdpCall::take() {
 
 CdpClient::CdpClient(rt::UniqueFd to_chrome, rt::UniqueFd from_chrome,
                      std::function<void(std::string_view)> on_closed, Options opts)
-    : _to(std::move(to_chrome)), _from(std::move(from_chrome)), _on_closed(std::move(on_closed)), _opts(opts) {
+    : _to(std::move(to_chrome)),
+      _from(std::move(from_chrome)),
+      _on_closed(std::move(on_closed)),
+      _opts(opts) {
     _rbuf.resize(kReadChunk + kPad);
 }
 
@@ -176,7 +181,8 @@ rt::Task<void> CdpClient::close() {
     }
     auto sinks = std::move(_sinks);
     _sinks.clear();
-    for (auto& [session, sink] : sinks) sink->on_cdp_detached(_close_reason);
+    for (auto& [session, sink] : sinks)
+        sink->on_cdp_detached(_close_reason);
 }
 
 void CdpClient::add_sink(std::string_view session, CdpEventSink* sink) {
@@ -244,8 +250,10 @@ rt::Task<void> CdpClient::write_loop() {
         if (r < 0) {
             if (_open) {
                 fail(r == -ECANCELED && !_stop.cancelled()
-                         ? "write to Chromium made no progress for " + std::to_string(_opts.write_timeout_ms) + " ms"
-                         : std::string("write to Chromium failed: ") + std::strerror(static_cast<int>(-r)));
+                         ? "write to Chromium made no progress for " +
+                               std::to_string(_opts.write_timeout_ms) + " ms"
+                         : "write to Chromium failed: " +
+                               std::generic_category().message(static_cast<int>(-r)));
             }
             break;
         }
@@ -256,14 +264,15 @@ rt::Task<void> CdpClient::write_loop() {
 rt::Task<void> CdpClient::read_loop() {
     for (;;) {
         // Keep room for a chunk plus the parser padding after the data.
-        if (_rbuf.size() < _rlen + kReadChunk + kPad) _rbuf.resize(std::max(_rbuf.size() * 2, _rlen + kReadChunk + kPad));
+        if (_rbuf.size() < _rlen + kReadChunk + kPad)
+            _rbuf.resize(std::max(_rbuf.size() * 2, _rlen + kReadChunk + kPad));
         const size_t room = _rbuf.size() - _rlen - kPad;
         const int n = co_await rt::pipe_read(_from.get(), std::span<char>(_rbuf.data() + _rlen, room), _stop);
         if (n == -EINTR || n == -EAGAIN) continue;
         if (n <= 0) {
             if (_open && !_stop.cancelled())
                 fail(n == 0 ? "Chromium closed the DevTools pipe"
-                            : std::string("read from Chromium failed: ") + std::strerror(-n));
+                            : "read from Chromium failed: " + std::generic_category().message(-n));
             co_return;
         }
         _bytes_in += static_cast<uint64_t>(n);
@@ -361,7 +370,8 @@ void CdpClient::fail(std::string why) {
     }
     auto sinks = std::move(_sinks);
     _sinks.clear();
-    for (auto& [session, sink] : sinks) sink->on_cdp_detached(_close_reason);
+    for (auto& [session, sink] : sinks)
+        sink->on_cdp_detached(_close_reason);
     if (_on_closed) _on_closed(_close_reason);
 }
 

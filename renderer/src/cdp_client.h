@@ -41,7 +41,7 @@
 
 namespace ec::rs {
 
-enum class CdpStatus {
+enum class CdpStatus : uint8_t {
     pending,
     ok,
     error,    // Chromium answered with an error object (`message` has its text)
@@ -62,7 +62,7 @@ struct CdpResult {
 };
 
 class CdpEventSink {
-public:
+  public:
     virtual ~CdpEventSink() = default;
     // An event of this sink's session; `params` is valid only during the call.
     virtual void on_cdp_event(std::string_view method, JsonView params) = 0;
@@ -76,7 +76,7 @@ class CdpClient;
 // notifies `notify` (its own signal by default). Pinned: the client refers to it by
 // address until it completes or is destroyed (a late reply is then dropped).
 class CdpCall {
-public:
+  public:
     CdpCall(CdpClient& client, std::string_view method, std::string_view params_json = "{}",
             std::string_view session = {}, Signal* notify = nullptr);
     ~CdpCall();
@@ -94,7 +94,7 @@ public:
     // The result; a call still pending counts as timed out.
     CdpResult take();
 
-private:
+  private:
     friend class CdpClient;
     void complete(CdpStatus st, std::string message, std::string raw) noexcept;
 
@@ -106,16 +106,17 @@ private:
 };
 
 class CdpClient {
-public:
+  public:
     struct Options {
         int64_t write_timeout_ms = 10'000;
         size_t max_message_bytes = size_t{512} << 20;
     };
     // Takes the parent's ends of the two pipes. `on_closed(why)` runs once, on the
     // reactor thread, when the connection fails (not when close() is called).
-    CdpClient(rt::UniqueFd to_chrome, rt::UniqueFd from_chrome, std::function<void(std::string_view)> on_closed,
-              Options opts);
-    CdpClient(rt::UniqueFd to_chrome, rt::UniqueFd from_chrome, std::function<void(std::string_view)> on_closed)
+    CdpClient(rt::UniqueFd to_chrome, rt::UniqueFd from_chrome,
+              std::function<void(std::string_view)> on_closed, Options opts);
+    CdpClient(rt::UniqueFd to_chrome, rt::UniqueFd from_chrome,
+              std::function<void(std::string_view)> on_closed)
         : CdpClient(std::move(to_chrome), std::move(from_chrome), std::move(on_closed), Options{}) {}
     ~CdpClient();
     CdpClient(const CdpClient&) = delete;
@@ -143,7 +144,7 @@ public:
     uint64_t messages_in() const noexcept { return _messages_in; }
     uint64_t bytes_in() const noexcept { return _bytes_in; }
 
-private:
+  private:
     friend class CdpCall;
     uint64_t enqueue(std::string_view method, std::string_view params, std::string_view session);
     rt::Task<void> read_loop();

@@ -17,26 +17,26 @@ using rt::json_append_string;
 
 // Builds one JSON object: JsonObject o; o.str("url", u).num("width", 5); o.take().
 class JsonObject {
-public:
+  public:
     JsonObject() { _s.push_back('{'); }
     JsonObject& str(std::string_view key, std::string_view v) {
-        key_(key);
+        add_key(key);
         json_append_string(_s, v);
         return *this;
     }
     JsonObject& num(std::string_view key, int64_t v) {
-        key_(key);
+        add_key(key);
         _s += std::to_string(v);
         return *this;
     }
     JsonObject& boolean(std::string_view key, bool v) {
-        key_(key);
+        add_key(key);
         _s += v ? "true" : "false";
         return *this;
     }
     // `json` must already be valid JSON (an object, array, number...).
     JsonObject& raw(std::string_view key, std::string_view json) {
-        key_(key);
+        add_key(key);
         _s += json;
         return *this;
     }
@@ -45,8 +45,8 @@ public:
         return std::move(_s);
     }
 
-private:
-    void key_(std::string_view key) {
+  private:
+    void add_key(std::string_view key) {
         if (_s.size() > 1) _s.push_back(',');
         json_append_string(_s, key);
         _s.push_back(':');
@@ -58,7 +58,7 @@ private:
 // wrong type) read as the default. Valid only while the parser that made it lives and
 // has not parsed another document.
 class JsonView {
-public:
+  public:
     JsonView() = default;
     explicit JsonView(simdjson::dom::element e) : _e(e), _ok(true) {}
 
@@ -105,17 +105,19 @@ public:
     void each(F&& f) const {
         simdjson::dom::array a;
         if (!_ok || _e.get(a) != simdjson::SUCCESS) return;
-        for (simdjson::dom::element x : a) f(JsonView(x));
+        for (simdjson::dom::element x : a)
+            f(JsonView(x));
     }
     // Calls f(std::string_view key, JsonView value) for each object member.
     template <class F>
     void each_field(F&& f) const {
         simdjson::dom::object o;
         if (!_ok || _e.get(o) != simdjson::SUCCESS) return;
-        for (auto field : o) f(field.key, JsonView(field.value));
+        for (auto field : o)
+            f(field.key, JsonView(field.value));
     }
 
-private:
+  private:
     simdjson::dom::element _e;
     bool _ok = false;
 };

@@ -7,17 +7,38 @@
 namespace ec::rs {
 
 const std::array<std::string_view, 32> kBuiltinBlockedPatterns = {
-    "*2mdn.net*",           "*adobestats.com*",       "*adsappier.com*",
-    "*affirm.com*",         "*ampproject.org*",       "*braintree-api.com*",
-    "*braintreegateway.com*", "*chatra.io*",          "*convertexperiments.com*",
-    "*doubleclick.net*",    "*estorecontent.com*",    "*google-analytics.com*",
-    "*googleadservices.com*", "*googleapis.com*",     "*googlesyndication.com*",
-    "*googletagservices.com*", "*googletagmanager.com*", "*googlevideo.com*",
-    "*gstatic.com*",        "*facebook.com*",         "*lexx.me*",
-    "*paypal.com*",         "*paypalobjects.com*",    "*pointandplace.com*",
-    "*typekit.net*",        "*twitter.com*",          "*hotjar.com*",
-    "*clarity.ms*",         "*analytics.google.com*", "*youtube.com*",
-    "*listrakbi.com*",      "*static.cloudflareinsights.com*",
+    "*2mdn.net*",
+    "*adobestats.com*",
+    "*adsappier.com*",
+    "*affirm.com*",
+    "*ampproject.org*",
+    "*braintree-api.com*",
+    "*braintreegateway.com*",
+    "*chatra.io*",
+    "*convertexperiments.com*",
+    "*doubleclick.net*",
+    "*estorecontent.com*",
+    "*google-analytics.com*",
+    "*googleadservices.com*",
+    "*googleapis.com*",
+    "*googlesyndication.com*",
+    "*googletagservices.com*",
+    "*googletagmanager.com*",
+    "*googlevideo.com*",
+    "*gstatic.com*",
+    "*facebook.com*",
+    "*lexx.me*",
+    "*paypal.com*",
+    "*paypalobjects.com*",
+    "*pointandplace.com*",
+    "*typekit.net*",
+    "*twitter.com*",
+    "*hotjar.com*",
+    "*clarity.ms*",
+    "*analytics.google.com*",
+    "*youtube.com*",
+    "*listrakbi.com*",
+    "*static.cloudflareinsights.com*",
 };
 
 namespace {
@@ -27,7 +48,8 @@ char lower(char c) noexcept {
 }
 std::string lower_copy(std::string_view s) {
     std::string out(s);
-    for (char& c : out) c = lower(c);
+    for (char& c : out)
+        c = lower(c);
     return out;
 }
 bool iequal(std::string_view a, std::string_view b) noexcept {
@@ -43,7 +65,8 @@ size_t find_folded(std::string_view hay, std::string_view needle) noexcept {
     for (size_t i = 0; i + needle.size() <= hay.size(); ++i) {
         if (lower(hay[i]) != needle[0]) continue;
         size_t k = 1;
-        while (k < needle.size() && lower(hay[i + k]) == needle[k]) ++k;
+        while (k < needle.size() && lower(hay[i + k]) == needle[k])
+            ++k;
         if (k == needle.size()) return i;
     }
     return std::string_view::npos;
@@ -91,7 +114,8 @@ std::unique_ptr<UrlPattern> UrlPattern::compile(std::string_view text, std::stri
         const bool ci = text.starts_with("~*");
         std::string_view body = text.substr(ci ? 2 : 1);
         if (body.empty()) {
-            if (error) *error = std::string("blocked pattern '") + std::string(text) + "' has an empty regexp";
+            if (error)
+                *error = std::string("blocked pattern '") + std::string(text) + "' has an empty regexp";
             return nullptr;
         }
         re2::RE2::Options o;
@@ -100,7 +124,8 @@ std::unique_ptr<UrlPattern> UrlPattern::compile(std::string_view text, std::stri
         o.set_case_sensitive(!ci);
         p->_re = std::make_unique<re2::RE2>(re2::StringPiece(body.data(), body.size()), o);
         if (!p->_re->ok()) {
-            if (error) *error = "invalid regexp in blocked pattern '" + std::string(text) + "': " + p->_re->error();
+            if (error)
+                *error = "invalid regexp in blocked pattern '" + std::string(text) + "': " + p->_re->error();
             return nullptr;
         }
         p->_kind = Kind::regex;
@@ -137,13 +162,15 @@ bool UrlPattern::matches(std::string_view url) const {
             const std::string_view all(_lower);
             const size_t n = _piece_ends.size();
             const std::string_view first = all.substr(0, _piece_ends[0]);
-            const std::string_view last = all.substr(_piece_ends[n - 2], _piece_ends[n - 1] - _piece_ends[n - 2]);
+            const std::string_view last =
+                all.substr(_piece_ends[n - 2], _piece_ends[n - 1] - _piece_ends[n - 2]);
             if (url.size() < first.size() || !iequal(url.substr(0, first.size()), first)) return false;
             url.remove_prefix(first.size());
             if (url.size() < last.size() || !iequal(url.substr(url.size() - last.size()), last)) return false;
             url.remove_suffix(last.size());
             for (size_t i = 1; i + 1 < n; ++i) {
-                const std::string_view piece = all.substr(_piece_ends[i - 1], _piece_ends[i] - _piece_ends[i - 1]);
+                const std::string_view piece =
+                    all.substr(_piece_ends[i - 1], _piece_ends[i] - _piece_ends[i - 1]);
                 if (piece.empty()) continue;
                 const size_t at = find_folded(url, piece);
                 if (at == std::string_view::npos) return false;
@@ -161,7 +188,7 @@ Blocklist::Blocklist(const std::vector<std::string>& patterns, const std::vector
                      std::vector<std::string>* errors) {
     std::vector<std::string> blink;  // setBlockedURLs entries
     auto add_blink = [&](std::string s) {
-        if (std::find(blink.begin(), blink.end(), s) == blink.end()) blink.push_back(std::move(s));
+        if (std::ranges::find(blink, s) == blink.end()) blink.push_back(std::move(s));
     };
     auto add = [&](std::string_view text) {
         std::string err;
@@ -177,13 +204,15 @@ Blocklist::Blocklist(const std::vector<std::string>& patterns, const std::vector
             _all = true;
         } else {
             std::string f = fetch_pattern_json(fetch_glob(p->text()));
-            if (std::find(_fetch_patterns.begin(), _fetch_patterns.end(), f) == _fetch_patterns.end())
+            if (std::ranges::find(_fetch_patterns, f) == _fetch_patterns.end())
                 _fetch_patterns.push_back(std::move(f));
         }
         _patterns.push_back(std::move(p));
     };
-    for (std::string_view b : kBuiltinBlockedPatterns) add(b);
-    for (const auto& s : patterns) add(s);
+    for (std::string_view b : kBuiltinBlockedPatterns)
+        add(b);
+    for (const auto& s : patterns)
+        add(s);
     for (const auto& t : resource_types) {
         if (t.empty()) continue;
         _types.push_back(t);

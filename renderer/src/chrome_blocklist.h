@@ -18,6 +18,7 @@
 #include <re2/re2.h>
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,8 +30,8 @@ extern const std::array<std::string_view, 32> kBuiltinBlockedPatterns;
 
 // One C-04 pattern (exact / wildcard / regex), matched against a full URL.
 class UrlPattern {
-public:
-    enum class Kind { exact, wildcard, regex };
+  public:
+    enum class Kind : uint8_t { exact, wildcard, regex };
     // Empty result + `error` for an empty pattern, an empty regex or an invalid regex.
     static std::unique_ptr<UrlPattern> compile(std::string_view text, std::string* error);
 
@@ -41,16 +42,16 @@ public:
     // Starts and ends with '*': Blink's setBlockedURLs semantics equal ours.
     bool unanchored_wildcard() const noexcept;
 
-private:
+  private:
     Kind _kind = Kind::exact;
     std::string _text;
-    std::string _lower;                  // exact: the pattern; wildcard: pieces back to back
-    std::vector<uint32_t> _piece_ends;   // wildcard: end offset of each piece in _lower
+    std::string _lower;                 // exact: the pattern; wildcard: pieces back to back
+    std::vector<uint32_t> _piece_ends;  // wildcard: end offset of each piece in _lower
     std::unique_ptr<re2::RE2> _re;
 };
 
 class Blocklist {
-public:
+  public:
     // Built-ins + `patterns` + `resource_types`. Invalid patterns are skipped and
     // described in `errors`.
     Blocklist(const std::vector<std::string>& patterns, const std::vector<std::string>& resource_types,
@@ -66,7 +67,7 @@ public:
     const std::vector<std::string>& fetch_patterns() const noexcept { return _fetch_patterns; }
     bool intercepts_everything() const noexcept { return _all; }
 
-private:
+  private:
     std::vector<std::unique_ptr<UrlPattern>> _patterns;  // checked on paused requests
     std::vector<std::string> _types;
     std::string _blocked_urls_json;

@@ -1,8 +1,7 @@
 #include "chrome_engine.h"
 
-#include <signal.h>
-
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
@@ -89,10 +88,12 @@ rt::Task<void> ChromeEngine::start() {
     if (_started) co_return;
     _started = true;
     // Writing to the pipe of a browser that just died must fail with EPIPE, not kill us.
-    struct sigaction sa {};
+    struct sigaction sa{};
     if (sigaction(SIGPIPE, nullptr, &sa) == 0 && sa.sa_handler == SIG_DFL && !(sa.sa_flags & SA_SIGINFO)) {
         signal(SIGPIPE, SIG_IGN);
-        _log.info("SIGPIPE was not ignored; the render engine now ignores it (writes to a dead browser fail with EPIPE)");
+        _log.info(
+            "SIGPIPE was not ignored; the render engine now ignores it (writes to a dead browser fail with "
+            "EPIPE)");
     }
     if (int n = remove_stale_user_data_dirs(_opts.user_data_root); n > 0)
         _log.info("removed user-data dirs left by a previous run", {{"count", std::to_string(n)}});
@@ -117,7 +118,8 @@ rt::Task<void> ChromeEngine::start() {
     }
     if (ok == 0) {
         _stopping = true;
-        for (const auto& p : ps) co_await p->shutdown();
+        for (const auto& p : ps)
+            co_await p->shutdown();
         co_await _bg.close();
         _procs.clear();
         throw std::runtime_error("render engine: cannot start Chromium: " + first_error);
@@ -235,7 +237,8 @@ void ChromeEngine::on_lost(ChromeProcess& p, std::string_view why) {
 
 void ChromeEngine::maybe_shutdown(ChromeProcess& p) {
     // A process still launching is handled by its replace() once the launch returns.
-    if (!p.draining || p.active > 0 || p.disposing > 0 || p.shutdown_scheduled || (!p.ready && p.alive())) return;
+    if (!p.draining || p.active > 0 || p.disposing > 0 || p.shutdown_scheduled || (!p.ready && p.alive()))
+        return;
     schedule_shutdown(shared(p));
 }
 
@@ -254,11 +257,13 @@ rt::Task<void> ChromeEngine::monitor() {
         for (auto& up : _procs) {
             ChromeProcess& p = *up;
             if (!p.ready || !p.alive() || p.draining) continue;
-            if (_opts.restart_after_time_ms > 0 && now - p.started_ms() >= static_cast<uint64_t>(_opts.restart_after_time_ms))
+            if (_opts.restart_after_time_ms > 0 &&
+                now - p.started_ms() >= static_cast<uint64_t>(_opts.restart_after_time_ms))
                 retire(p, "age");
             if (_opts.restart_max_rss_bytes > 0 && tick % kRssEveryS == 0 && !p.retiring) {
                 const uint64_t rss = p.rss_bytes();
-                if (rss >= _opts.restart_max_rss_bytes) retire(p, "rss " + std::to_string(rss >> 20) + " MiB");
+                if (rss >= _opts.restart_max_rss_bytes)
+                    retire(p, "rss " + std::to_string(rss >> 20) + " MiB");
             }
             if (tick % kPingEveryS == 0 && !p.pinging) rt::spawn(p.tasks(), ping(&p));
         }
@@ -270,7 +275,8 @@ rt::Task<void> ChromeEngine::ping(ChromeProcess* p) {
     CdpResult r = co_await p->cdp().call("Browser.getVersion", "{}", "", now_ms() + kPingTimeoutMs);
     p->pinging = false;
     if (r.status == CdpStatus::timeout && p->alive()) {
-        _log.error("Chromium stopped answering; killing it", {{"chrome_id", p->id()}, {"pid", std::to_string(p->pid())}});
+        _log.error("Chromium stopped answering; killing it",
+                   {{"chrome_id", p->id()}, {"pid", std::to_string(p->pid())}});
         p->kill();  // reported as lost by its exit watcher
     }
 }
@@ -290,20 +296,23 @@ ChromeProcess* ChromeEngine::pick() noexcept {
 }
 
 void ChromeEngine::wake_waiters() noexcept {
-    for (Waiter* w : _waiters) w->sig.notify();
+    for (Waiter* w : _waiters)
+        w->sig.notify();
 }
 
-rt::Task<ChromeProcess*> ChromeEngine::acquire(uint64_t deadline_ms, rt::CancelToken cancel, const char** et) {
+rt::Task<ChromeProcess*> ChromeEngine::acquire(uint64_t deadline_ms, rt::CancelToken cancel,
+                                               const char** et) {
     for (;;) {
         if (_stopping || cancel.cancelled()) {
-            *et = error_type::pool_unavailable;
+            *et = error_type::kPoolUnavailable;
             co_return nullptr;
         }
         if (ChromeProcess* p = pick()) {
             ++p->active;
             ++p->renders;
             ++_active;
-            if (_opts.restart_after_count > 0 && p->renders >= _opts.restart_after_count) retire(*p, "render count");
+            if (_opts.restart_after_count > 0 && p->renders >= _opts.restart_after_count)
+                retire(*p, "render count");
             co_return p;
         }
         // Nothing alive and every slot failing to launch: say so instead of waiting.
@@ -314,17 +323,17 @@ rt::Task<ChromeProcess*> ChromeEngine::acquire(uint64_t deadline_ms, rt::CancelT
         for (int f : _slot_failures)
             if (f == 0) all_failing = false;
         if (!any_alive && all_failing) {
-            *et = error_type::chrome_restart_failed;
+            *et = error_type::kChromeRestartFailed;
             co_return nullptr;
         }
         if (now_ms() >= deadline_ms) {
-            *et = error_type::pool_unavailable;
+            *et = error_type::kPoolUnavailable;
             co_return nullptr;
         }
         Waiter w;
         _waiters.push_back(&w);
         co_await w.sig.wait_until(deadline_ms, cancel);
-        _waiters.erase(std::find(_waiters.begin(), _waiters.end(), &w));
+        _waiters.erase(std::ranges::find(_waiters, &w));
     }
 }
 
@@ -333,7 +342,8 @@ void ChromeEngine::release(ChromeProcess& p) {
     maybe_shutdown(p);
 }
 
-rt::Task<void> ChromeEngine::finish_render(ChromeProcess* p, std::string context_id, bool browser_unresponsive) {
+rt::Task<void> ChromeEngine::finish_render(ChromeProcess* p, std::string context_id,
+                                           bool browser_unresponsive) {
     if (!context_id.empty() && p->alive()) {
         CdpResult r = co_await p->cdp().call("Target.disposeBrowserContext",
                                              JsonObject().str("browserContextId", context_id).take(), "",
@@ -363,7 +373,8 @@ std::shared_ptr<const Blocklist> ChromeEngine::blocklist_for(const RenderRequest
     if (auto it = _blocklists.find(key); it != _blocklists.end()) return it->second;
     std::vector<std::string> errors;
     auto bl = std::make_shared<const Blocklist>(req.blocked_patterns, req.blocked_resource_types, &errors);
-    for (const auto& e : errors) _log.warn("blocked pattern ignored", {{"error", e}});
+    for (const auto& e : errors)
+        _log.warn("blocked pattern ignored", {{"error", e}});
     if (_blocklists.size() >= kMaxCachedBlocklists) _blocklists.clear();
     _blocklists.emplace(std::move(key), bl);
     return bl;
@@ -377,16 +388,16 @@ rt::Task<RenderResult> ChromeEngine::render(RenderRequest req, rt::CancelToken c
         return r;
     };
     if (!_started || _stopping || !_renders.try_enter())
-        co_return finish(failure(error_type::pool_unavailable, "the render engine is not running", 503));
+        co_return finish(failure(error_type::kPoolUnavailable, "the render engine is not running", 503));
     struct Leave {
         rt::Gate& g;
         ~Leave() { g.leave(); }
     } leave{_renders};
 
-    const char* et = error_type::pool_unavailable;
+    const char* et = error_type::kPoolUnavailable;
     ChromeProcess* p = co_await acquire(hard, cancel, &et);
     if (!p) {
-        std::string msg = et == error_type::chrome_restart_failed
+        std::string msg = et == error_type::kChromeRestartFailed
                               ? "Chromium cannot be (re)started: " + _last_launch_error
                               : std::string("no Chromium process became available in time");
         co_return finish(failure(et, std::move(msg), 503));
@@ -419,10 +430,13 @@ rt::Task<void> ChromeEngine::stop() {
     co_await _renders.close();
     _bg_stop.cancel();
     std::vector<std::shared_ptr<ChromeProcess>> ps(_procs.begin(), _procs.end());
-    for (const auto& p : ps) p->kill();
-    for (const auto& p : ps) co_await p->shutdown();
+    for (const auto& p : ps)
+        p->kill();
+    for (const auto& p : ps)
+        co_await p->shutdown();
     co_await _bg.close();
-    for (auto& p : _procs) co_await p->shutdown();  // any launched while we waited
+    for (auto& p : _procs)
+        co_await p->shutdown();  // any launched while we waited
     _procs.clear();
     _log.info("render engine stopped", {{"renders", std::to_string(_renders_total)}});
 }

@@ -51,7 +51,7 @@ struct ProcessPlan {
 ProcessPlan plan_processes(int pool_size, int processes_option);
 
 class ChromeEngine final : public RenderEngine {
-public:
+  public:
     explicit ChromeEngine(EngineOptions opts);
     ~ChromeEngine() override;
     ChromeEngine(const ChromeEngine&) = delete;
@@ -67,7 +67,7 @@ public:
     std::vector<pid_t> browser_pids() const;
     std::vector<std::string> user_data_dirs() const;
 
-private:
+  private:
     struct Waiter {
         Signal sig;
     };

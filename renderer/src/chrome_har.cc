@@ -16,8 +16,8 @@ std::string iso8601(double epoch_s) {
     tm t{};
     gmtime_r(&secs, &t);
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday,
-                  t.tm_hour, t.tm_min, t.tm_sec, ms);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.tm_year + 1900, t.tm_mon + 1,
+                  t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, ms);
     return buf;
 }
 
@@ -34,7 +34,8 @@ std::string http_version_of(std::string_view protocol) {
 
 void write_headers(rt::JsonWriter& w, const std::vector<std::pair<std::string, std::string>>& h) {
     w.begin_array();
-    for (const auto& [n, v] : h) w.begin_object().key("name").value(n).key("value").value(v).end_object();
+    for (const auto& [n, v] : h)
+        w.begin_object().key("name").value(n).key("value").value(v).end_object();
     w.end_array();
 }
 
@@ -71,7 +72,8 @@ void HarRecorder::headers_of(JsonView h, std::vector<std::pair<std::string, std:
         size_t i = 0;
         while (true) {
             size_t j = s.find('\n', i);
-            out.emplace_back(std::string(name), std::string(s.substr(i, j == std::string_view::npos ? j : j - i)));
+            out.emplace_back(std::string(name),
+                             std::string(s.substr(i, j == std::string_view::npos ? j : j - i)));
             if (j == std::string_view::npos) break;
             i = j + 1;
         }
@@ -201,8 +203,12 @@ std::string HarRecorder::to_json(const Context& c) const {
         w.key("startedDateTime").value(iso8601(wall));
         w.key("time").value(total_ms);
         w.key("request").begin_object();
-        w.key("method").value(e.method).key("url").value(e.url).key("httpVersion").value(
-            e.http_version.empty() ? "HTTP/1.1" : e.http_version);
+        w.key("method")
+            .value(e.method)
+            .key("url")
+            .value(e.url)
+            .key("httpVersion")
+            .value(e.http_version.empty() ? "HTTP/1.1" : e.http_version);
         w.key("cookies").begin_array().end_array();
         w.key("headers");
         write_headers(w, e.req_headers);
@@ -216,7 +222,13 @@ std::string HarRecorder::to_json(const Context& c) const {
         w.key("cookies").begin_array().end_array();
         w.key("headers");
         write_headers(w, e.resp_headers);
-        w.key("content").begin_object().key("size").value(e.bytes).key("mimeType").value(e.mime_type).end_object();
+        w.key("content")
+            .begin_object()
+            .key("size")
+            .value(e.bytes)
+            .key("mimeType")
+            .value(e.mime_type)
+            .end_object();
         w.key("redirectURL").value(e.redirect_url);
         w.key("headersSize").value(-1).key("bodySize").value(e.bytes);
         if (!e.error.empty()) w.key("_error").value(e.error);
@@ -250,13 +262,26 @@ std::string HarRecorder::to_json(const Context& c) const {
     w.key("blockedRequests").begin_array();
     for (const Entry& e : _entries)
         if (e.blocked)
-            w.begin_object().key("url").value(e.url).key("reason").value(e.blocked_reason).key("resourceType").value(
-                e.type).end_object();
+            w.begin_object()
+                .key("url")
+                .value(e.url)
+                .key("reason")
+                .value(e.blocked_reason)
+                .key("resourceType")
+                .value(e.type)
+                .end_object();
     w.end_array();
     w.key("failedRequests").begin_array();
     for (const Entry& e : _entries)
         if (e.failed)
-            w.begin_object().key("url").value(e.url).key("error").value(e.error).key("resourceType").value(e.type).end_object();
+            w.begin_object()
+                .key("url")
+                .value(e.url)
+                .key("error")
+                .value(e.error)
+                .key("resourceType")
+                .value(e.type)
+                .end_object();
     w.end_array();
     w.key("lifecycleEvents").begin_array();
     for (const auto& e : res.metrics.lifecycle_events)
@@ -278,10 +303,12 @@ std::string HarRecorder::to_json(const Context& c) const {
     w.key("requestConfig").begin_object();
     w.key("waitFor").value(req.wait_for);
     w.key("blockedPatterns").begin_array();
-    for (const auto& s : req.blocked_patterns) w.value(s);
+    for (const auto& s : req.blocked_patterns)
+        w.value(s);
     w.end_array();
     w.key("blockedResourceTypes").begin_array();
-    for (const auto& s : req.blocked_resource_types) w.value(s);
+    for (const auto& s : req.blocked_resource_types)
+        w.value(s);
     w.end_array();
     w.key("viewportWidth").value(req.viewport_width).key("viewportHeight").value(req.viewport_height);
     w.key("userAgent").value(req.user_agent);

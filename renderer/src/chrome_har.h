@@ -17,7 +17,7 @@
 namespace ec::rs {
 
 class HarRecorder {
-public:
+  public:
     static constexpr size_t kMaxEntries = 2000;
 
     void on_request(JsonView p);   // Network.requestWillBeSent (also closes a redirected hop)
@@ -34,12 +34,12 @@ public:
     };
     std::string to_json(const Context& c) const;
 
-private:
+  private:
     struct Entry {
         std::string method, url, type, http_version, status_text, mime_type, redirect_url, error;
         std::vector<std::pair<std::string, std::string>> req_headers, resp_headers;
-        double wall_start = 0;                // seconds since the epoch
-        double ts_start = 0, ts_end = 0;      // CDP monotonic seconds
+        double wall_start = 0;                                        // seconds since the epoch
+        double ts_start = 0, ts_end = 0;                              // CDP monotonic seconds
         double dns = -1, connect = -1, ssl = -1, send = 0, wait = 0;  // ms, from response.timing
         int status = 0;
         int64_t bytes = 0;

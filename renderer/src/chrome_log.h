@@ -14,15 +14,15 @@
 namespace ec::rs {
 
 class EngineLog {
-public:
+  public:
     using Field = std::pair<std::string_view, std::string_view>;
 
     explicit EngineLog(std::function<void(std::string_view)> sink = {}) : _sink(std::move(sink)) {}
 
     void write(std::string_view level, std::string_view msg, std::initializer_list<Field> fields = {}) const {
-        std::string line = "{\"level\":";
+        std::string line = R"({"level":)";
         json_append_string(line, level);
-        line += ",\"component\":\"render-engine\",\"msg\":";
+        line += R"(,"component":"render-engine","msg":)";
         json_append_string(line, msg);
         for (const auto& [k, v] : fields) {
             line.push_back(',');
@@ -42,7 +42,7 @@ public:
     void warn(std::string_view msg, std::initializer_list<Field> f = {}) const { write("warn", msg, f); }
     void error(std::string_view msg, std::initializer_list<Field> f = {}) const { write("error", msg, f); }
 
-private:
+  private:
     std::function<void(std::string_view)> _sink;
 };
 

@@ -36,7 +36,8 @@ UrlOrigin parse_origin(std::string_view url) {
     UrlOrigin o;
     const size_t sep = url.find("://");
     if (sep == std::string_view::npos || sep == 0) return o;
-    for (char c : url.substr(0, sep)) o.scheme.push_back(lower(c));
+    for (char c : url.substr(0, sep))
+        o.scheme.push_back(lower(c));
     std::string_view rest = url.substr(sep + 3);
     rest = rest.substr(0, rest.find_first_of("/?#"));
     if (const size_t at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
@@ -50,7 +51,8 @@ UrlOrigin parse_origin(std::string_view url) {
         host = rest.substr(0, colon);
         port = rest.substr(colon + 1);
     }
-    for (char c : host) o.host.push_back(lower(c));
+    for (char c : host)
+        o.host.push_back(lower(c));
     if (!port.empty()) {
         int p = 0;
         for (char c : port) {
@@ -75,12 +77,13 @@ int NetworkTracker::domain_index(std::string_view host) {
     if (it != _domain_idx.end()) return it->second;
     if (_domains.size() >= kMaxDomains) return -1;
     const int idx = static_cast<int>(_domains.size());
-    _domains.push_back(Domain{std::string(host), {}, 0, 0});
+    _domains.push_back(Domain{.host = std::string(host), .s = {}, .latency_sum = 0, .latency_n = 0});
     _domain_idx.emplace(std::string(host), idx);
     return idx;
 }
 
-void NetworkTracker::add_type(std::vector<std::pair<std::string, int64_t>>& v, std::string_view type, int64_t n) {
+void NetworkTracker::add_type(std::vector<std::pair<std::string, int64_t>>& v, std::string_view type,
+                              int64_t n) {
     for (auto& [k, c] : v) {
         if (k == type) {
             c += n;
@@ -118,7 +121,7 @@ void NetworkTracker::on_request(JsonView p, uint64_t now_ms) {
             ++_m.same_origin_requests;
         } else {
             ++_m.third_party_requests;
-            if (std::find(_third_party_hosts.begin(), _third_party_hosts.end(), host) == _third_party_hosts.end())
+            if (std::ranges::find(_third_party_hosts, host) == _third_party_hosts.end())
                 _third_party_hosts.emplace_back(host);
         }
         r.domain = domain_index(host);
@@ -194,10 +197,12 @@ void NetworkTracker::fill(RenderMetrics& m) const {
     m.third_party_domains = static_cast<int64_t>(_third_party_hosts.size());
     m.blocked_count = _m.blocked_count;
     m.failed_count = _m.failed_count;
-    m.time_to_first_request =
-        _first_request_ms >= _start_ms && _first_request_ms ? static_cast<double>(_first_request_ms - _start_ms) / 1000.0 : 0;
-    m.time_to_last_response =
-        _last_response_ms >= _start_ms && _last_response_ms ? static_cast<double>(_last_response_ms - _start_ms) / 1000.0 : 0;
+    m.time_to_first_request = _first_request_ms >= _start_ms && _first_request_ms
+                                  ? static_cast<double>(_first_request_ms - _start_ms) / 1000.0
+                                  : 0;
+    m.time_to_last_response = _last_response_ms >= _start_ms && _last_response_ms
+                                  ? static_cast<double>(_last_response_ms - _start_ms) / 1000.0
+                                  : 0;
     m.domain_stats.clear();
     m.domain_stats.reserve(_domains.size());
     for (const Domain& d : _domains) {

@@ -30,11 +30,12 @@ UrlOrigin parse_origin(std::string_view url);
 std::string_view url_host(std::string_view url);
 
 class NetworkTracker {
-public:
+  public:
     static constexpr size_t kMaxDomains = 100;
     static constexpr size_t kMaxTracked = 20000;  // per-request records kept
 
-    NetworkTracker(std::string target_host, uint64_t start_ms) : _target_host(std::move(target_host)), _start_ms(start_ms) {}
+    NetworkTracker(std::string target_host, uint64_t start_ms)
+        : _target_host(std::move(target_host)), _start_ms(start_ms) {}
 
     void on_request(JsonView p, uint64_t now_ms);   // Network.requestWillBeSent
     void on_response(JsonView p, uint64_t now_ms);  // Network.responseReceived
@@ -46,7 +47,7 @@ public:
 
     void fill(RenderMetrics& m) const;
 
-private:
+  private:
     struct Domain {
         std::string host;
         DomainStats s;

@@ -24,7 +24,7 @@
 
 namespace ec::rs {
 
-inline constexpr size_t kMaxHtmlBytes = 20 * 1024 * 1024;  // F-RS-18
+inline constexpr size_t kMaxHtmlBytes = size_t{20} << 20;  // F-RS-18
 
 // The expression for Runtime.evaluate.
 std::string page_capture_expression(bool strip_scripts, size_t max_html = kMaxHtmlBytes);

@@ -3,12 +3,12 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <system_error>
 
@@ -48,7 +48,7 @@ std::string read_small(const char* path) {
 
 // Waits for the load event of one navigation (warm-up only).
 class LoadWaiter final : public CdpEventSink {
-public:
+  public:
     explicit LoadWaiter(Signal& s) : _s(s) {}
     void on_cdp_event(std::string_view method, JsonView params) override {
         if (method == "Page.lifecycleEvent" && params["name"].str() == "load" &&
@@ -64,7 +64,7 @@ public:
     std::string loader;
     bool loaded = false, gone = false;
 
-private:
+  private:
     Signal& _s;
 };
 
@@ -97,8 +97,9 @@ std::vector<std::string> chrome_argv(const EngineOptions& opts, const std::strin
         "--disable-popup-blocking",
         "--disable-prompt-on-repost",
         "--disable-domain-reliability",
-        "--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions,"
-        "AutofillServerCommunication,CertificateTransparencyComponentUpdater",
+        std::string(
+            "--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions,") +
+            "AutofillServerCommunication,CertificateTransparencyComponentUpdater",
         "--no-default-browser-check",
         "--no-pings",
         "--metrics-recording-only",
@@ -113,7 +114,8 @@ std::vector<std::string> chrome_argv(const EngineOptions& opts, const std::strin
         // /dev/shm is often 64 MB in containers; Chromium then crashes renderers.
         "--disable-dev-shm-usage",
     };
-    for (const auto& f : opts.extra_flags) a.push_back(f);
+    for (const auto& f : opts.extra_flags)
+        a.push_back(f);
     return a;
 }
 
@@ -165,9 +167,11 @@ ChromeProcess::~ChromeProcess() {
 
 rt::Task<std::string> ChromeProcess::launch(uint64_t deadline_ms) {
     const std::string root = user_data_root(_opts);
-    std::string tmpl = root + "/ec-chrome-" + std::to_string(getpid()) + "-" + std::to_string(_slot) + "-XXXXXX";
+    std::string tmpl =
+        root + "/ec-chrome-" + std::to_string(getpid()) + "-" + std::to_string(_slot) + "-XXXXXX";
     if (!mkdtemp(tmpl.data())) {
-        co_return "cannot create a user-data dir under " + root + ": " + std::strerror(errno);
+        co_return "cannot create a user-data dir under " + root + ": " +
+            std::generic_category().message(errno);
     }
     _user_dir = tmpl;
 
@@ -183,7 +187,7 @@ rt::Task<std::string> ChromeProcess::launch(uint64_t deadline_ms) {
     rt::SpawnOptions so;
     so.program = _opts.chrome_binary;
     so.argv = chrome_argv(_opts, _user_dir);
-    so.fds = {{3, to.read.get()}, {4, from.write.get()}};
+    so.fds = {{.child_fd = 3, .parent_fd = to.read.get()}, {.child_fd = 4, .parent_fd = from.write.get()}};
     so.stdin_mode = rt::Stdio::null;
     so.stdout_mode = rt::Stdio::null;
     so.stderr_mode = rt::Stdio::null;
@@ -214,21 +218,22 @@ rt::Task<std::string> ChromeProcess::launch(uint64_t deadline_ms) {
 rt::Task<void> ChromeProcess::warm_up(const std::string& url, int64_t timeout_ms) {
     const uint64_t deadline = now_ms() + static_cast<uint64_t>(std::max<int64_t>(timeout_ms, 1));
     simdjson::dom::parser p;
-    CdpResult ctx = co_await _cdp->call("Target.createBrowserContext", "{\"disposeOnDetach\":true}", "", deadline);
+    CdpResult ctx =
+        co_await _cdp->call("Target.createBrowserContext", "{\"disposeOnDetach\":true}", "", deadline);
     if (!ctx.ok()) {
         _log.warn("warm-up failed", {{"chrome_id", _id}, {"error", ctx.message}});
         co_return;
     }
     const std::string ctx_id(ctx.result(p)["browserContextId"].str());
     std::string error;
-    CdpResult tgt = co_await _cdp->call("Target.createTarget",
-                                        JsonObject().str("url", "about:blank").str("browserContextId", ctx_id).take(),
-                                        "", deadline);
+    CdpResult tgt = co_await _cdp->call(
+        "Target.createTarget", JsonObject().str("url", "about:blank").str("browserContextId", ctx_id).take(),
+        "", deadline);
     if (tgt.ok() && !url.empty()) {
         const std::string target_id(tgt.result(p)["targetId"].str());
         CdpResult att = co_await _cdp->call(
-            "Target.attachToTarget", JsonObject().str("targetId", target_id).boolean("flatten", true).take(), "",
-            deadline);
+            "Target.attachToTarget", JsonObject().str("targetId", target_id).boolean("flatten", true).take(),
+            "", deadline);
         if (att.ok()) {
             const std::string session(att.result(p)["sessionId"].str());
             Signal sig;
@@ -258,12 +263,13 @@ rt::Task<void> ChromeProcess::warm_up(const std::string& url, int64_t timeout_ms
         error = tgt.message;
     }
     // Always dispose, bounded even when the deadline has passed.
-    co_await _cdp->call("Target.disposeBrowserContext", JsonObject().str("browserContextId", ctx_id).take(), "",
-                        now_ms() + 5000);
+    co_await _cdp->call("Target.disposeBrowserContext", JsonObject().str("browserContextId", ctx_id).take(),
+                        "", now_ms() + 5000);
     if (!error.empty()) _log.warn("warm-up failed", {{"chrome_id", _id}, {"url", url}, {"error", error}});
 }
 
 rt::Task<void> ChromeProcess::watch_exit() {
+    if (!_proc) co_return;
     rt::ExitStatus st;
     try {
         st = co_await _proc->wait();
@@ -279,7 +285,7 @@ rt::Task<void> ChromeProcess::watch_exit() {
     }
 }
 
-void ChromeProcess::lost(std::string why) {
+void ChromeProcess::lost(const std::string& why) {
     if (_shutting_down || _lost_reported) return;
     _lost_reported = true;
     if (_on_lost) _on_lost(*this, why);
@@ -291,7 +297,8 @@ void ChromeProcess::kill() noexcept {
 
 rt::Task<void> ChromeProcess::shutdown() {
     if (_shut_down || _shutting_down) {
-        while (!_shut_down) co_await rt::sleep_for(rt::Millis(1));
+        while (!_shut_down)
+            co_await rt::sleep_for(rt::Millis(1));
         co_return;
     }
     _shutting_down = true;

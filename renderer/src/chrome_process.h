@@ -44,7 +44,7 @@ int remove_stale_user_data_dirs(const std::string& root);
 int remove_tree(const std::string& path);
 
 class ChromeProcess {
-public:
+  public:
     using LostFn = std::function<void(ChromeProcess&, std::string_view why)>;
 
     ChromeProcess(int slot, uint64_t serial, const EngineOptions& opts, const EngineLog& log, LostFn on_lost);
@@ -85,19 +85,19 @@ public:
     void kill() noexcept;
 
     // Bookkeeping of the engine.
-    bool ready = false;       // launched and warmed up
+    bool ready = false;  // launched and warmed up
     bool shutdown_scheduled = false;
     bool pinging = false;
-    int active = 0;           // renders in progress here (they hold its render slots)
-    int disposing = 0;        // finished renders whose browser context is being disposed
-    int renders = 0;          // renders started here
-    bool retiring = false;    // due for restart: takes renders only when nothing else can
-    bool draining = false;    // takes no renders; shut down once nothing is in flight
-    bool poisoned = false;    // a browser-level command timed out: replace it
+    int active = 0;         // renders in progress here (they hold its render slots)
+    int disposing = 0;      // finished renders whose browser context is being disposed
+    int renders = 0;        // renders started here
+    bool retiring = false;  // due for restart: takes renders only when nothing else can
+    bool draining = false;  // takes no renders; shut down once nothing is in flight
+    bool poisoned = false;  // a browser-level command timed out: replace it
 
-private:
+  private:
     rt::Task<void> watch_exit();
-    void lost(std::string why);
+    void lost(const std::string& why);
 
     int _slot;
     uint64_t _serial;

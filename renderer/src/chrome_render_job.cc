@@ -9,10 +9,10 @@ namespace ec::rs {
 
 namespace {
 
-constexpr size_t kConsoleCap = 5 * 1024;           // F-RS-14: 5 KiB of message text
-constexpr uint64_t kCaptureStallMs = 1500;          // then interrupt the page's own JS
+constexpr size_t kConsoleCap = size_t{5} << 10;      // F-RS-14: 5 KiB of message text
+constexpr uint64_t kCaptureStallMs = 1500;           // then interrupt the page's own JS
 constexpr int64_t kCaptureScriptTimeoutMs = 10'000;  // bound on our own script
-constexpr uint64_t kBrowserSilenceMs = 5000;        // unanswered browser command: suspect
+constexpr uint64_t kBrowserSilenceMs = 5000;         // unanswered browser command: suspect
 
 char lower(char c) noexcept {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -24,8 +24,10 @@ bool iequal(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -56,8 +58,8 @@ std::string_view strip_fragment(std::string_view u) {
 // Headers a client may never have injected (F-GW-24), re-checked here, plus User-Agent:
 // the dimension's render UA stays in charge of every request.
 bool never_inject(std::string_view name) {
-    for (std::string_view n : {"host", "content-length", "transfer-encoding", "connection", "upgrade", "keep-alive",
-                               "te", "trailer", "user-agent"})
+    for (std::string_view n : {"host", "content-length", "transfer-encoding", "connection", "upgrade",
+                               "keep-alive", "te", "trailer", "user-agent"})
         if (iequal(name, n)) return true;
     return name.size() >= 6 && iequal(name.substr(0, 6), "proxy-");
 }
@@ -89,8 +91,9 @@ HeaderList split_headers(JsonView headers) {
     return out;
 }
 
-RenderJob::RenderJob(ChromeProcess& proc, const RenderRequest& req, std::shared_ptr<const Blocklist> blocklist,
-                     const EngineOptions& opts, const EngineLog& log, uint64_t start_ms, uint64_t hard_deadline_ms,
+RenderJob::RenderJob(ChromeProcess& proc, const RenderRequest& req,
+                     std::shared_ptr<const Blocklist> blocklist, const EngineOptions& opts,
+                     const EngineLog& log, uint64_t start_ms, uint64_t hard_deadline_ms,
                      rt::CancelToken cancel)
     : _proc(proc),
       _cdp(proc.cdp()),
@@ -145,19 +148,19 @@ RenderJob::Stop RenderJob::stop_reason() const noexcept {
 void RenderJob::finish_failure(RenderResult& r, Stop s) {
     switch (s) {
         case Stop::crash:
-            r = fail(error_type::chrome_crash,
+            r = fail(error_type::kChromeCrash,
                      "Chromium went away during the render: " +
                          (_detach_reason.empty() ? _cdp.close_reason() : _detach_reason),
                      503);
             break;
         case Stop::renderer_crash:
-            r = fail(error_type::chrome_crash, "the page's renderer process crashed", 200);
+            r = fail(error_type::kChromeCrash, "the page's renderer process crashed", 200);
             break;
         case Stop::cancelled:
-            r = fail(error_type::pool_unavailable, "render cancelled: the service is shutting down", 503);
+            r = fail(error_type::kPoolUnavailable, "render cancelled: the service is shutting down", 503);
             break;
         case Stop::hard:
-            r = fail(error_type::hard_timeout,
+            r = fail(error_type::kHardTimeout,
                      "render exceeded max_timeout (" + std::to_string(_opts.max_timeout_ms) + " ms)", 504);
             break;
         case Stop::redirect:
@@ -170,7 +173,8 @@ void RenderJob::finish_failure(RenderResult& r, Stop s) {
 rt::Task<bool> RenderJob::browser_call(CdpResult& out, std::string_view method, std::string params) {
     const uint64_t sent = now_ms();
     CdpCall c(_cdp, method, params, {}, &_sig);
-    while (!c.done() && stop_reason() == Stop::none) co_await _sig.wait_until(_hard_ms, _cancel);
+    while (!c.done() && stop_reason() == Stop::none)
+        co_await _sig.wait_until(_hard_ms, _cancel);
     out = c.take();
     // Only a long silence says something about the browser (not a render that simply
     // ran out of time while queued).
@@ -196,31 +200,41 @@ rt::Task<RenderResult> RenderJob::run() {
 rt::Task<RenderResult> RenderJob::run_procedure() {
     RenderResult r;
     if (!_origin.valid() || (_origin.scheme != "http" && _origin.scheme != "https")) {
-        co_return fail(error_type::invalid_url, "not an absolute http(s) URL: " + _req.url);
+        co_return fail(error_type::kInvalidUrl, "not an absolute http(s) URL: " + _req.url);
     }
 
     // 1. Context, page, flat session.
     CdpResult res;
     if (!co_await browser_call(res, "Target.createBrowserContext", "{\"disposeOnDetach\":true}")) {
-        if (Stop s = stop_reason(); s != Stop::none) finish_failure(r, s);
-        else if (res.status == CdpStatus::closed) finish_failure(r, Stop::crash);
-        else r = fail(error_type::navigation_failed, "Target.createBrowserContext: " + res.message, 503);
+        if (Stop s = stop_reason(); s != Stop::none)
+            finish_failure(r, s);
+        else if (res.status == CdpStatus::closed)
+            finish_failure(r, Stop::crash);
+        else
+            r = fail(error_type::kNavigationFailed, "Target.createBrowserContext: " + res.message, 503);
         co_return r;
     }
     _context_id = std::string(res.result(_parser)["browserContextId"].str());
-    if (!co_await browser_call(res, "Target.createTarget",
-                               JsonObject().str("url", "about:blank").str("browserContextId", _context_id).take())) {
-        if (Stop s = stop_reason(); s != Stop::none) finish_failure(r, s);
-        else if (res.status == CdpStatus::closed) finish_failure(r, Stop::crash);
-        else r = fail(error_type::navigation_failed, "Target.createTarget: " + res.message, 503);
+    if (!co_await browser_call(
+            res, "Target.createTarget",
+            JsonObject().str("url", "about:blank").str("browserContextId", _context_id).take())) {
+        if (Stop s = stop_reason(); s != Stop::none)
+            finish_failure(r, s);
+        else if (res.status == CdpStatus::closed)
+            finish_failure(r, Stop::crash);
+        else
+            r = fail(error_type::kNavigationFailed, "Target.createTarget: " + res.message, 503);
         co_return r;
     }
     _target_id = std::string(res.result(_parser)["targetId"].str());
     if (!co_await browser_call(res, "Target.attachToTarget",
                                JsonObject().str("targetId", _target_id).boolean("flatten", true).take())) {
-        if (Stop s = stop_reason(); s != Stop::none) finish_failure(r, s);
-        else if (res.status == CdpStatus::closed) finish_failure(r, Stop::crash);
-        else r = fail(error_type::navigation_failed, "Target.attachToTarget: " + res.message, 503);
+        if (Stop s = stop_reason(); s != Stop::none)
+            finish_failure(r, s);
+        else if (res.status == CdpStatus::closed)
+            finish_failure(r, Stop::crash);
+        else
+            r = fail(error_type::kNavigationFailed, "Target.attachToTarget: " + res.message, 503);
         co_return r;
     }
     _session = std::string(res.result(_parser)["sessionId"].str());
@@ -228,7 +242,7 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
     _sink_added = true;
 
     // 2. Set-up in one batch, replies awaited together, then the navigation.
-    auto setup = [&](std::string_view method, std::string params) {
+    auto setup = [&](std::string_view method, const std::string& params) {
         _setup.push_back(std::make_unique<CdpCall>(_cdp, method, params, _session, &_sig));
     };
     setup("Page.enable", "{}");
@@ -240,7 +254,8 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
               JsonObject().raw("headers", JsonObject().str("X-Edge-Render", _opts.server_id).take()).take());
     setup("Network.setBlockedURLs", JsonObject().raw("urls", _bl->blocked_urls_json()).take());
     std::vector<std::string> patterns = _bl->fetch_patterns();
-    if (!_inject.empty() && !_bl->intercepts_everything()) patterns.push_back(fetch_pattern_for_origin(_origin.to_string()));
+    if (!_inject.empty() && !_bl->intercepts_everything())
+        patterns.push_back(fetch_pattern_for_origin(_origin.to_string()));
     if (!patterns.empty()) {
         std::string arr = "[";
         for (size_t i = 0; i < patterns.size(); ++i) {
@@ -250,7 +265,8 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
         arr.push_back(']');
         setup("Fetch.enable", JsonObject().raw("patterns", arr).take());
     }
-    if (!_req.user_agent.empty()) setup("Emulation.setUserAgentOverride", JsonObject().str("userAgent", _req.user_agent).take());
+    if (!_req.user_agent.empty())
+        setup("Emulation.setUserAgentOverride", JsonObject().str("userAgent", _req.user_agent).take());
     const int width = _req.viewport_width > 0 ? _req.viewport_width : 1920;
     const int height = _req.viewport_height > 0 ? _req.viewport_height : 1080;
     setup("Emulation.setDeviceMetricsOverride", JsonObject()
@@ -263,7 +279,7 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
     // browser at once: navigating before the replies are in lets the first sub-requests
     // go out without the extra header and the blocklist (seen here). One round trip.
     for (;;) {
-        if (std::all_of(_setup.begin(), _setup.end(), [](const auto& c) { return c->done(); })) break;
+        if (std::ranges::all_of(_setup, [](const auto& c) { return c->done(); })) break;
         if (Stop s = stop_reason(); s != Stop::none) {
             finish_failure(r, s == Stop::redirect ? Stop::crash : s);
             co_return r;
@@ -284,7 +300,8 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
 
     // 3. Wait for the lifecycle event, a redirect, a crash or a timeout.
     const int64_t timeout_ms = std::max<int64_t>(0, _req.timeout_ns / 1'000'000);
-    const uint64_t soft_ms = std::min(nav_sent + static_cast<uint64_t>(std::min(timeout_ms, _opts.max_timeout_ms)), _hard_ms);
+    const uint64_t soft_ms =
+        std::min(nav_sent + static_cast<uint64_t>(std::min(timeout_ms, _opts.max_timeout_ms)), _hard_ms);
     bool timed_out = false;
     bool nav_checked = false;
     for (;;) {
@@ -301,7 +318,7 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
                 co_return r;
             }
             if (!nav.ok()) {
-                r = fail(error_type::navigation_failed, "Page.navigate: " + nav.result().message);
+                r = fail(error_type::kNavigationFailed, "Page.navigate: " + nav.result().message);
                 co_return r;
             }
             JsonView nr = nav.result().result(_parser);
@@ -309,7 +326,7 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
                 if (_redirected) break;  // the navigation was cut short after its redirect
                 const bool net = err.starts_with("net::") && err != "net::ERR_ABORTED" &&
                                  err != "net::ERR_BLOCKED_BY_CLIENT" && err != "net::ERR_BLOCKED_BY_RESPONSE";
-                r = fail(net ? error_type::network_error : error_type::navigation_failed,
+                r = fail(net ? error_type::kNetworkError : error_type::kNavigationFailed,
                          std::string(err) + " while loading " + _req.url);
                 co_return r;
             }
@@ -317,7 +334,7 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
                 if (_loaders.empty()) _loaders.emplace_back(loader);
             }
             if (nr["isDownload"].boolean()) {
-                r = fail(error_type::navigation_failed, "the URL is a download, not a page: " + _req.url);
+                r = fail(error_type::kNavigationFailed, "the URL is a download, not a page: " + _req.url);
                 co_return r;
             }
         }
@@ -340,15 +357,16 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
         co_return r;
     }
     if (timed_out && !_committed) {
-        r = fail(error_type::soft_timeout,
-                 "no response for " + _req.url + " within the timeout (" + std::to_string(timeout_ms) + " ms)");
+        r = fail(error_type::kSoftTimeout, "no response for " + _req.url + " within the timeout (" +
+                                               std::to_string(timeout_ms) + " ms)");
         r.metrics.timed_out = true;
         co_return r;
     }
 
     // 4. extra_wait (not after a soft timeout).
     if (!timed_out && _req.extra_wait_ns > 0) {
-        const uint64_t until = std::min(now_ms() + static_cast<uint64_t>(_req.extra_wait_ns / 1'000'000), _hard_ms);
+        const uint64_t until =
+            std::min(now_ms() + static_cast<uint64_t>(_req.extra_wait_ns / 1'000'000), _hard_ms);
         while (now_ms() < until) {
             Stop s = stop_reason();
             if (s == Stop::redirect) break;
@@ -429,8 +447,8 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
                 std::string val(trim(line.substr(colon + 1)));
                 if (name.empty()) return;
                 if (iequal(name, "location")) meta_location = val;
-                auto it = std::find_if(r.headers.begin(), r.headers.end(),
-                                       [&](const auto& kv) { return iequal(kv.first, name); });
+                auto it =
+                    std::ranges::find_if(r.headers, [&](const auto& kv) { return iequal(kv.first, name); });
                 if (it != r.headers.end()) {
                     it->second = {val};
                 } else {
@@ -444,7 +462,8 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
                     // Resolve a relative Location against the page.
                     if (meta_location.find("://") == std::string::npos) {
                         UrlOrigin o = parse_origin(r.metrics.final_url);
-                        meta_location = o.to_string() + (meta_location.starts_with("/") ? "" : "/") + meta_location;
+                        meta_location =
+                            o.to_string() + (meta_location.starts_with("/") ? "" : "/") + meta_location;
                     }
                     r.metrics.final_url = meta_location;
                     co_return r;
@@ -455,24 +474,24 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
             }
         }
         if (status == 0) {
-            r = fail(error_type::status_capture_failed, "no HTTP status was captured for " + _req.url);
+            r = fail(error_type::kStatusCaptureFailed, "no HTTP status was captured for " + _req.url);
             r.metrics.timed_out = timed_out;
             co_return r;
         }
         r.metrics.status_code = status;
 
         if (value["too_large"].boolean()) {
-            r = fail(error_type::response_too_large,
-                     "rendered HTML is " + std::to_string(value["html_length"].i64()) + " characters, over the " +
-                         std::to_string(kMaxHtmlBytes) + " byte limit");
+            r = fail(error_type::kResponseTooLarge,
+                     "rendered HTML is " + std::to_string(value["html_length"].i64()) +
+                         " characters, over the " + std::to_string(kMaxHtmlBytes) + " byte limit");
             r.metrics.status_code = 413;
             co_return r;
         }
         std::string_view html = value["html"].str();
         if (html.size() > kMaxHtmlBytes) {
-            r = fail(error_type::response_too_large,
-                     "rendered HTML is " + std::to_string(html.size()) + " bytes, over the " +
-                         std::to_string(kMaxHtmlBytes) + " byte limit");
+            r = fail(error_type::kResponseTooLarge, "rendered HTML is " + std::to_string(html.size()) +
+                                                        " bytes, over the " + std::to_string(kMaxHtmlBytes) +
+                                                        " byte limit");
             r.metrics.status_code = 413;
             co_return r;
         }
@@ -494,18 +513,16 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
         s["hreflang"].each([&](JsonView pair) {
             HreflangEntry e;
             int i = 0;
-            pair.each([&](JsonView x) {
-                (i++ == 0 ? e.lang : e.url) = std::string(x.str());
-            });
+            pair.each([&](JsonView x) { (i++ == 0 ? e.lang : e.url) = std::string(x.str()); });
             seo.hreflang.push_back(std::move(e));
         });
-        seo.index_status =
-            compute_index_status(status, seo.meta_robots, s["googlebot"].str(), seo.canonical_url, r.metrics.final_url);
+        seo.index_status = compute_index_status(status, seo.meta_robots, s["googlebot"].str(),
+                                                seo.canonical_url, r.metrics.final_url);
         r.seo = std::move(seo);
         r.success = true;
         co_return r;
     }
-    r = fail(error_type::html_extraction_failed, "capturing the page failed: " + capture_error);
+    r = fail(error_type::kHtmlExtractionFailed, "capturing the page failed: " + capture_error);
     r.metrics.timed_out = timed_out;
     co_return r;
 }
@@ -532,7 +549,7 @@ void RenderJob::fill_metrics(RenderResult& r) {
     m.console_messages = _console;
     m.lifecycle_events.clear();
     for (const Lifecycle& e : _lifecycle) {
-        if (std::find(_loaders.begin(), _loaders.end(), e.loader) == _loaders.end()) continue;
+        if (std::ranges::find(_loaders, e.loader) == _loaders.end()) continue;
         m.lifecycle_events.push_back(
             LifecycleEvent{e.name, static_cast<double>(e.at_ms - std::min(e.at_ms, _start_ms)) / 1000.0});
     }
@@ -575,7 +592,8 @@ void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
             // The raw headers of a hop of the main document, Set-Cookie included (the
             // responseReceived copy omits it); they may come before or after it.
             if (!_nav_request.empty() && p["requestId"].str() == _nav_request && _raw_headers.size() < 8)
-                _raw_headers.emplace_back(static_cast<int>(p["statusCode"].i64()), split_headers(p["headers"]));
+                _raw_headers.emplace_back(static_cast<int>(p["statusCode"].i64()),
+                                          split_headers(p["headers"]));
         } else if (ev == "loadingFinished") {
             _net.on_finished(p, now);
             if (_har) _har->on_finished(p);
@@ -596,7 +614,7 @@ void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
         const std::string_view loader = f["loaderId"].str();
         if (!loader.empty() && (_loaders.empty() || _loaders.back() != loader) && _loaders.size() < 16) {
             // The first commit is the navigation's; later ones are JS navigations, followed.
-            if (_loaders.empty() || std::find(_loaders.begin(), _loaders.end(), loader) == _loaders.end())
+            if (_loaders.empty() || std::ranges::find(_loaders, loader) == _loaders.end())
                 _loaders.emplace_back(loader);
         }
         _sig.notify();
@@ -638,8 +656,8 @@ void RenderJob::on_request_paused(JsonView p) {
     std::string_view type = _net.type_of(p["networkId"].str());
     if (type.empty()) type = paused_type;
     if (!main_document && (_bl->blocks_type(type) || _bl->blocks_url(url))) {
-        _cdp.send("Fetch.failRequest", JsonObject().str("requestId", id).str("errorReason", "BlockedByClient").take(),
-                  _session);
+        _cdp.send("Fetch.failRequest",
+                  JsonObject().str("requestId", id).str("errorReason", "BlockedByClient").take(), _session);
         return;
     }
     if (!_inject.empty() && parse_origin(url) == _origin) {
@@ -657,15 +675,18 @@ void RenderJob::on_request_paused(JsonView p) {
                 if (iequal(in, n)) return;
             add(n, v.str());
         });
-        for (const auto& [n, v] : _inject) add(n, v);
+        for (const auto& [n, v] : _inject)
+            add(n, v);
         arr.push_back(']');
-        _cdp.send("Fetch.continueRequest", JsonObject().str("requestId", id).raw("headers", arr).take(), _session);
+        _cdp.send("Fetch.continueRequest", JsonObject().str("requestId", id).raw("headers", arr).take(),
+                  _session);
         return;
     }
     _cdp.send("Fetch.continueRequest", JsonObject().str("requestId", id).take(), _session);
 }
 
-void RenderJob::add_console(std::string_view type, std::string_view url, int64_t line, int64_t col, std::string msg) {
+void RenderJob::add_console(std::string_view type, std::string_view url, int64_t line, int64_t col,
+                            std::string msg) {
     if (_console_bytes >= kConsoleCap) return;
     if (_console_bytes + msg.size() > kConsoleCap) msg.resize(kConsoleCap - _console_bytes);
     _console_bytes += msg.size();

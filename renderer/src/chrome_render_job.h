@@ -47,17 +47,17 @@ namespace ec::rs {
 
 // F-RS-17 error types used by the engine.
 namespace error_type {
-inline constexpr const char* hard_timeout = "hard_timeout";
-inline constexpr const char* chrome_crash = "chrome_crash";
-inline constexpr const char* chrome_restart_failed = "chrome_restart_failed";
-inline constexpr const char* pool_unavailable = "pool_unavailable";
-inline constexpr const char* soft_timeout = "soft_timeout";
-inline constexpr const char* navigation_failed = "navigation_failed";
-inline constexpr const char* network_error = "network_error";
-inline constexpr const char* html_extraction_failed = "html_extraction_failed";
-inline constexpr const char* status_capture_failed = "status_capture_failed";
-inline constexpr const char* invalid_url = "invalid_url";
-inline constexpr const char* response_too_large = "response_too_large";
+inline constexpr const char* kHardTimeout = "hard_timeout";
+inline constexpr const char* kChromeCrash = "chrome_crash";
+inline constexpr const char* kChromeRestartFailed = "chrome_restart_failed";
+inline constexpr const char* kPoolUnavailable = "pool_unavailable";
+inline constexpr const char* kSoftTimeout = "soft_timeout";
+inline constexpr const char* kNavigationFailed = "navigation_failed";
+inline constexpr const char* kNetworkError = "network_error";
+inline constexpr const char* kHtmlExtractionFailed = "html_extraction_failed";
+inline constexpr const char* kStatusCaptureFailed = "status_capture_failed";
+inline constexpr const char* kInvalidUrl = "invalid_url";
+inline constexpr const char* kResponseTooLarge = "response_too_large";
 }  // namespace error_type
 
 // index_status of F-RS-13 from the captured facts.
@@ -68,7 +68,7 @@ int compute_index_status(int status, std::string_view robots, std::string_view g
 HeaderList split_headers(JsonView headers);
 
 class RenderJob final : public CdpEventSink {
-public:
+  public:
     RenderJob(ChromeProcess& proc, const RenderRequest& req, std::shared_ptr<const Blocklist> blocklist,
               const EngineOptions& opts, const EngineLog& log, uint64_t start_ms, uint64_t hard_deadline_ms,
               rt::CancelToken cancel);
@@ -86,8 +86,8 @@ public:
     void on_cdp_event(std::string_view method, JsonView params) override;
     void on_cdp_detached(std::string_view why) override;
 
-private:
-    enum class Stop { none, crash, renderer_crash, redirect, hard, cancelled };
+  private:
+    enum class Stop : uint8_t { none, crash, renderer_crash, redirect, hard, cancelled };
 
     rt::Task<RenderResult> run_procedure();
     rt::Task<bool> browser_call(CdpResult& out, std::string_view method, std::string params);
@@ -123,7 +123,7 @@ private:
     std::vector<std::pair<std::string, std::string>> _inject;
 
     // Navigation state (filled by events).
-    std::string _nav_request;     // requestId (== loaderId) of the main document
+    std::string _nav_request;           // requestId (== loaderId) of the main document
     std::vector<std::string> _loaders;  // main-frame loaders followed (navigation, then JS navigations)
     struct Lifecycle {
         std::string loader, name;

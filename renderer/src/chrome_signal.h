@@ -24,7 +24,7 @@ inline uint64_t now_ms() noexcept {
 }
 
 class Signal {
-public:
+  public:
     Signal() = default;
     Signal(const Signal&) = delete;
     Signal& operator=(const Signal&) = delete;
@@ -37,9 +37,13 @@ public:
     bool is_set() const noexcept { return _set; }
 
     class [[nodiscard]] Awaiter {
-    public:
+      public:
         Awaiter(Signal& s, uint64_t deadline_ms, rt::CancelToken tok) noexcept
-            : _s(s), _deadline(deadline_ms), _tok(tok), _cancel(&Awaiter::on_cancel), _timer(&Awaiter::on_timer) {}
+            : _s(s),
+              _deadline(deadline_ms),
+              _tok(tok),
+              _cancel(&Awaiter::on_cancel),
+              _timer(&Awaiter::on_timer) {}
         Awaiter(const Awaiter&) = delete;
         Awaiter& operator=(const Awaiter&) = delete;
 
@@ -63,7 +67,7 @@ public:
             return fired;
         }
 
-    private:
+      private:
         friend class Signal;
         struct CancelHook : rt::CancelCallback {
             using rt::CancelCallback::CancelCallback;
@@ -93,9 +97,11 @@ public:
 
     // Resumes when notified, at `deadline_ms` (kNoDeadline: never) or when `tok` is
     // cancelled, whichever comes first.
-    Awaiter wait_until(uint64_t deadline_ms, rt::CancelToken tok = {}) noexcept { return Awaiter(*this, deadline_ms, tok); }
+    Awaiter wait_until(uint64_t deadline_ms, rt::CancelToken tok = {}) noexcept {
+        return Awaiter(*this, deadline_ms, tok);
+    }
 
-private:
+  private:
     Awaiter* _waiter = nullptr;
     bool _set = false;
 };

@@ -19,7 +19,7 @@ struct EngineOptions {
     std::string warmup_url;                // chrome.warmup.url ("" = no warm-up navigation)
     int64_t warmup_timeout_ms = 10'000;    // chrome.warmup.timeout
     int restart_after_count = 100;         // chrome.restart.after_count (renders per process)
-    int64_t restart_after_time_ms = 60 * 60 * 1000;  // chrome.restart.after_time
+    int64_t restart_after_time_ms = 3'600'000;       // chrome.restart.after_time (60 min)
     uint64_t restart_max_rss_bytes = 0;    // our extension `chrome.restart.max_rss` (0 = off)
     int64_t max_timeout_ms = 60'000;       // chrome.render.max_timeout (hard limit per render)
     std::string server_id;                 // server.id: value of X-Edge-Render on every request

@@ -67,7 +67,8 @@ FixtureSite::FixtureSite() : _impl(std::make_unique<Impl>()) {
             r.block_on([](FixtureSite* self, rt::TcpListener& lst, rt::HttpServer& s) -> rt::Task<void> {
                 rt::Gate g;
                 rt::spawn(g, s.serve(lst));
-                while (!self->_impl->stop.load()) co_await rt::sleep_for(rt::Millis(5));
+                while (!self->_impl->stop.load())
+                    co_await rt::sleep_for(rt::Millis(5));
                 co_await s.drain(200);
                 co_await g.close();
             }(this, *l, srv));
@@ -111,7 +112,8 @@ void FixtureSite::page(const std::string& path, std::string body, PageOptions o)
         res.set_status(o.status);
         res.add_header("Content-Type", o.content_type);
         res.add_header("Cache-Control", "no-store");
-        for (const auto& [n, v] : o.headers) res.add_header(n, v);
+        for (const auto& [n, v] : o.headers)
+            res.add_header(n, v);
         res.set_body_view(*shared_body, shared_body);
     });
 }
@@ -145,7 +147,8 @@ void FixtureSite::record(const rt::HttpRequest& req) {
     r.method = std::string(req.method());
     r.target = std::string(req.target());
     r.path = std::string(req.path());
-    for (const auto& h : req.headers()) r.headers.emplace_back(std::string(h.name), std::string(h.value));
+    for (const auto& h : req.headers())
+        r.headers.emplace_back(std::string(h.name), std::string(h.value));
     std::lock_guard lk(_mu);
     _log.push_back(std::move(r));
 }

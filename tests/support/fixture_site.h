@@ -38,7 +38,7 @@ class Reactor;
 namespace ec::test {
 
 class FixtureSite {
-public:
+  public:
     struct Request {
         std::string method, target, path;
         std::vector<std::pair<std::string, std::string>> headers;
@@ -77,7 +77,7 @@ public:
     size_t count(std::string_view path) const { return requests_for(path).size(); }
     void clear_requests();
 
-private:
+  private:
     struct Impl;
     Handler find(std::string_view path) const;
     void record(const rt::HttpRequest& req);

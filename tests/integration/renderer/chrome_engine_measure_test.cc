@@ -38,7 +38,8 @@ std::vector<int> env_list(const char* name, const std::string& def) {
     std::stringstream ss(v && *v ? v : def);
     std::vector<int> out;
     std::string item;
-    while (std::getline(ss, item, ',')) out.push_back(std::stoi(item));
+    while (std::getline(ss, item, ','))
+        out.push_back(std::stoi(item));
     return out;
 }
 
@@ -68,13 +69,16 @@ double pss_mib(const ChromiumWatch& w) {
 // A small client-rendered page: markup built by JS, one delayed XHR, a stylesheet and
 // an image, like the bench's fixture.
 void add_pages(FixtureSite& site) {
-    site.page("/style.css", "body{font-family:sans-serif} .card{margin:4px;padding:8px;border:1px solid #ccc}",
+    site.page("/style.css",
+              "body{font-family:sans-serif} .card{margin:4px;padding:8px;border:1px solid #ccc}",
               {.content_type = "text/css"});
     site.page("/pic.svg", "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>",
               {.content_type = "image/svg+xml"});
-    site.page("/api/products", R"([{"n":"alpha","p":1},{"n":"beta","p":2},{"n":"gamma","p":3},{"n":"delta","p":4}])",
+    site.page("/api/products",
+              R"([{"n":"alpha","p":1},{"n":"beta","p":2},{"n":"gamma","p":3},{"n":"delta","p":4}])",
               {.content_type = "application/json", .delay_ms = 30});
-    std::string html = R"(<!doctype html><html><head><title>Shop</title><link rel=stylesheet href="/style.css">
+    std::string html =
+        R"(<!doctype html><html><head><title>Shop</title><link rel=stylesheet href="/style.css">
 <meta name="description" content="fixture shop"></head><body><h1>Products</h1><div id=app></div><img src="/pic.svg">
 <script>
 const app = document.getElementById('app');
@@ -136,7 +140,8 @@ LayoutRun measure(int pool, int processes, int renders, const std::string& wait_
             }
         };
         std::vector<rt::Task<void>> ws;
-        for (int i = 0; i < pool; ++i) ws.push_back(worker());
+        for (int i = 0; i < pool; ++i)
+            ws.push_back(worker());
         co_await rt::when_all(std::move(ws));
         const int64_t took = mono_ms() - t0;
         run.our_cpu_ms_per_render = (thread_cpu_ms() - cpu0 - excluded_cpu) / renders;
@@ -156,8 +161,8 @@ TEST(Measure, DISABLED_ThroughputAndMemoryByProcessLayout) {
     const std::string wait_for = wf && *wf ? wf : "load";
     std::printf("wait_for=%s renders=%d (the pss of the whole Chromium tree; our CPU = this thread)\n",
                 wait_for.c_str(), renders);
-    std::printf("%5s %9s %9s %10s %9s %11s %11s %6s\n", "pool", "processes", "renders/s", "p50 ms", "cpu ms/r",
-                "pss idle MB", "pss peak MB", "fails");
+    std::printf("%5s %9s %9s %10s %9s %11s %11s %6s\n", "pool", "processes", "renders/s", "p50 ms",
+                "cpu ms/r", "pss idle MB", "pss peak MB", "fails");
     for (int pool : env_list("EC_MEASURE_POOLS", "4,8")) {
         for (int k : env_list("EC_MEASURE_PROCESSES", "1,2,4,8")) {
             if (k > pool) continue;

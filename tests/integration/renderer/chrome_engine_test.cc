@@ -1,6 +1,8 @@
 // The render procedure (F-RS-08 … F-RS-18) against real Chromium and fixture sites served
 // by the test. One engine (one browser process, two slots) serves the whole suite, which
 // also exercises context reuse and disposal between renders.
+#include "chrome_engine.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 #include <vector>
 
 #include "cdp_json.h"
-#include "chrome_engine.h"
 #include "engine_test_support.h"
 #include "runtime/net.h"
 #include "runtime/reactor.h"
@@ -28,8 +29,8 @@ bool contains(const std::string& hay, std::string_view needle) {
 
 const std::vector<std::string>* header_values(const HeaderList& h, std::string_view name) {
     for (const auto& [n, v] : h) {
-        if (n.size() == name.size() &&
-            std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) { return tolower(a) == tolower(b); }))
+        if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(),
+                                                  [](char a, char b) { return tolower(a) == tolower(b); }))
             return &v;
     }
     return nullptr;
@@ -41,7 +42,7 @@ std::string describe(const RenderResult& r) {
 }
 
 class RenderProcedure : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         if (chrome_binary(&_skip).empty()) return;
         _reactor = std::make_unique<rt::Reactor>();
@@ -97,7 +98,8 @@ TEST_F(RenderProcedure, ClientRenderedContent) {
     EXPECT_GT(r.render_time_ns, 0);
     EXPECT_GE(r.metrics.total_requests, 1);
     bool saw_load = false;
-    for (const auto& e : r.metrics.lifecycle_events) saw_load |= e.name == "load";
+    for (const auto& e : r.metrics.lifecycle_events)
+        saw_load |= e.name == "load";
     EXPECT_TRUE(saw_load);
 }
 
@@ -119,7 +121,8 @@ fetch('/api/items').then(r => r.json()).then(items => {
         if (type == "Fetch") fetches = n;
     EXPECT_EQ(fetches, 1);
     bool idle = false;
-    for (const auto& e : r.metrics.lifecycle_events) idle |= e.name == "networkIdle";
+    for (const auto& e : r.metrics.lifecycle_events)
+        idle |= e.name == "networkIdle";
     EXPECT_TRUE(idle);
 }
 
@@ -176,7 +179,8 @@ TEST_F(RenderProcedure, BlocksResourceTypesAndPatterns) {
     RenderResult r = render(q);
     ASSERT_TRUE(r.success) << describe(r);
     EXPECT_EQ(r.seo->title, "ok js ran") << "unblocked scripts run";
-    for (const char* path : {"/img.png", "/font.woff2", "/t/google-analytics.com/ga.js", "/ads/banner.js", "/anchored.js"})
+    for (const char* path :
+         {"/img.png", "/font.woff2", "/t/google-analytics.com/ga.js", "/ads/banner.js", "/anchored.js"})
         EXPECT_EQ(_site->count(path), 0u) << path << " reached the server";
     EXPECT_EQ(_site->count("/ok.js"), 1u);
     EXPECT_GE(r.metrics.blocked_count, 4) << "the font may not be requested once blocked elsewhere";
@@ -237,7 +241,8 @@ TEST_F(RenderProcedure, MainDocumentRedirectsComeBackAs3xxWithoutHtml) {
 }
 
 TEST_F(RenderProcedure, NotFoundPageKeepsStatusAndHtml) {
-    _site->page("/missing", "<html><head><title>Nope</title></head><body>custom 404</body></html>", {.status = 404});
+    _site->page("/missing", "<html><head><title>Nope</title></head><body>custom 404</body></html>",
+                {.status = 404});
     RenderResult r = render(request(_site->url("/missing")));
     ASSERT_TRUE(r.success) << describe(r);
     EXPECT_EQ(r.metrics.status_code, 404);
@@ -316,7 +321,8 @@ TEST_F(RenderProcedure, ScriptStrippingKeepsLdJsonAndNoscript) {
     EXPECT_TRUE(contains(r.html, "as=\"style\""));
     EXPECT_TRUE(contains(r.html, "<noscript>"));
     ASSERT_TRUE(r.seo.has_value());
-    EXPECT_EQ(r.seo->structured_data_types, (std::vector<std::string>{"Product", "Offer", "Organization", "Brand"}));
+    EXPECT_EQ(r.seo->structured_data_types,
+              (std::vector<std::string>{"Product", "Offer", "Organization", "Brand"}));
 
     RenderRequest keep = request(_site->url("/strip"));
     keep.strip_scripts = false;
@@ -330,15 +336,17 @@ TEST_F(RenderProcedure, ForwardedHeadersGoToTheSameOriginOnly) {
     _site->page("/same.js", "1", {.content_type = "text/javascript"});
     _other->page("/cross.js", "1", {.content_type = "text/javascript"});
     _other->page("/cross-api", "{}", {.content_type = "application/json"});
-    _site->page("/inject", "<html><head><script src=\"/same.js\"></script><script src=\"" + _other->url("/cross.js") +
-                               "\"></script></head><body><img src=\"" + _other->url("/cross-api") +
+    _site->page("/inject", "<html><head><script src=\"/same.js\"></script><script src=\"" +
+                               _other->url("/cross.js") + "\"></script></head><body><img src=\"" +
+                               _other->url("/cross-api") +
                                "\"><script>fetch('/same-api').then(r => r.text());</script></body></html>");
     _site->page("/same-api", "{}", {.content_type = "application/json"});
     _site->clear_requests();
     _other->clear_requests();
     RenderRequest q = request(_site->url("/inject"));
     q.wait_for = "networkIdle";
-    q.headers = {{"X-Forwarded-Test", {"v1"}}, {"Cookie", {"a=1", "b=2"}}, {"Accept-Language", {"de", "en;q=0.5"}}};
+    q.headers = {
+        {"X-Forwarded-Test", {"v1"}}, {"Cookie", {"a=1", "b=2"}}, {"Accept-Language", {"de", "en;q=0.5"}}};
     RenderResult r = render(q);
     ASSERT_TRUE(r.success) << describe(r);
     EXPECT_FALSE(r.metrics.timed_out);
@@ -367,7 +375,8 @@ TEST_F(RenderProcedure, XEdgeRenderOnEveryRequestWithoutInjection) {
     ASSERT_TRUE(r.success) << describe(r);
     auto all = _site->requests();
     ASSERT_GE(all.size(), 2u);
-    for (const auto& q : all) EXPECT_EQ(q.header("X-Edge-Render"), "rs-test") << q.path;
+    for (const auto& q : all)
+        EXPECT_EQ(q.header("X-Edge-Render"), "rs-test") << q.path;
 }
 
 TEST_F(RenderProcedure, SeoExtractionAndIndexStatus) {
@@ -395,13 +404,15 @@ TEST_F(RenderProcedure, SeoExtractionAndIndexStatus) {
     EXPECT_EQ(s.hreflang[0].url, _site->url("/de/seo"));
     EXPECT_EQ(s.index_status, 1);
 
-    _site->page("/noindex", R"(<html><head><meta name="robots" content="index"><meta name="googlebot" content="noindex">
+    _site->page("/noindex",
+                R"(<html><head><meta name="robots" content="index"><meta name="googlebot" content="noindex">
 </head><body>x</body></html>)");
     RenderResult n = render(request(_site->url("/noindex")));
     ASSERT_TRUE(n.success) << describe(n);
     EXPECT_EQ(n.seo->index_status, 3) << "googlebot takes precedence";
 
-    _site->page("/noncanon", R"(<html><head><link rel="canonical" href="/other"></head><body>x</body></html>)");
+    _site->page("/noncanon",
+                R"(<html><head><link rel="canonical" href="/other"></head><body>x</body></html>)");
     RenderResult c = render(request(_site->url("/noncanon")));
     ASSERT_TRUE(c.success) << describe(c);
     EXPECT_EQ(c.seo->index_status, 4);
@@ -433,8 +444,9 @@ document.getElementById('ua').textContent = navigator.userAgent;</script></body>
 }
 
 TEST_F(RenderProcedure, MainDocumentHeadersKeepMultipleValues) {
-    _site->page("/headers", "<html><body>h</body></html>",
-                {.headers = {{"X-Multi", "one"}, {"X-Multi", "two"}, {"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}}});
+    _site->page(
+        "/headers", "<html><body>h</body></html>",
+        {.headers = {{"X-Multi", "one"}, {"X-Multi", "two"}, {"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}}});
     RenderResult r = render(request(_site->url("/headers")));
     ASSERT_TRUE(r.success) << describe(r);
     const auto* multi = header_values(r.headers, "X-Multi");
@@ -466,7 +478,8 @@ TEST_F(RenderProcedure, DomContentLoadedDoesNotWaitForSlowImages) {
     ASSERT_TRUE(r.success) << describe(r);
     EXPECT_LT(mono_ms() - t0, 1400);
     bool dcl = false;
-    for (const auto& e : r.metrics.lifecycle_events) dcl |= e.name == "DOMContentLoaded";
+    for (const auto& e : r.metrics.lifecycle_events)
+        dcl |= e.name == "DOMContentLoaded";
     EXPECT_TRUE(dcl);
 }
 
@@ -492,8 +505,9 @@ TEST_F(RenderProcedure, HarLogWithMetadata) {
     _site->page("/har.js", "1", {.content_type = "text/javascript"});
     _site->page("/har.png", "x", {.content_type = "image/png"});
     _site->redirect("/har-old.js", 301, "/har.js");
-    _site->page("/har", "<html><head><title>H</title><script src=\"/har-old.js\"></script></head>"
-                        "<body><img src=\"/har.png\"><script>console.error('har boom')</script></body></html>");
+    _site->page("/har",
+                "<html><head><title>H</title><script src=\"/har-old.js\"></script></head>"
+                "<body><img src=\"/har.png\"><script>console.error('har boom')</script></body></html>");
     RenderRequest q = request(_site->url("/har?x=1&y=two"));
     q.include_har = true;
     q.blocked_resource_types = {"Image"};
@@ -545,10 +559,12 @@ TEST_F(RenderProcedure, HarLogWithMetadata) {
 }
 
 TEST_F(RenderProcedure, ConcurrentRendersUseSeparateContexts) {
-    _site->page("/cookie-set", "<html><body><span id=c></span><script>document.getElementById('c').textContent="
-                               "document.cookie||'none'; document.cookie='seen=1';</script></body></html>");
+    _site->page("/cookie-set",
+                "<html><body><span id=c></span><script>document.getElementById('c').textContent="
+                "document.cookie||'none'; document.cookie='seen=1';</script></body></html>");
     std::vector<rt::Task<RenderResult>> tasks;
-    for (int i = 0; i < 4; ++i) tasks.push_back(_engine->render(request(_site->url("/cookie-set")), {}));
+    for (int i = 0; i < 4; ++i)
+        tasks.push_back(_engine->render(request(_site->url("/cookie-set")), {}));
     auto results = _reactor->block_on(rt::when_all(std::move(tasks)));
     for (const auto& r : results) {
         ASSERT_TRUE(r.success) << describe(r);

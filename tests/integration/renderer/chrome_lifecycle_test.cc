@@ -84,7 +84,8 @@ TEST(EngineLifecycle, BrowserCrashMidRenderFailsFastAndIsReplaced) {
         EXPECT_LT(done_at - killed_at, 1000) << "a crash fails its renders at once";
         ::testing::Test::RecordProperty("crash_to_result_ms", static_cast<int>(done_at - killed_at));
 
-        EXPECT_TRUE(co_await eventually([&] { return e.stats().available > 0; }, 10'000)) << "replacement ready";
+        EXPECT_TRUE(co_await eventually([&] { return e.stats().available > 0; }, 10'000))
+            << "replacement ready";
         RenderResult ok = co_await e.render(request(site.url("/ok")), {});
         EXPECT_TRUE(ok.success) << describe(ok);
         EXPECT_NE(e.browser_pids(), pids);
@@ -122,7 +123,8 @@ TEST(EngineLifecycle, RendererCrashFailsOnlyThatRender) {
             },
             5000);
         co_await rt::sleep_for(rt::Millis(300));
-        for (pid_t p : renderers) ::kill(p, SIGKILL);
+        for (pid_t p : renderers)
+            ::kill(p, SIGKILL);
         co_await g.close();
         EXPECT_FALSE(res.success);
         EXPECT_EQ(res.error_type, "chrome_crash") << describe(res);
@@ -152,7 +154,8 @@ TEST(EngineLifecycle, RestartsByRenderCountInTheBackground) {
         }
         EXPECT_TRUE(co_await eventually([&] { return e.stats().restarts_total >= 2; }, 10'000));
         EXPECT_GE(seen.size(), 3u) << "new browsers took over";
-        EXPECT_TRUE(co_await eventually([&] { return e.stats().processes == 1; }, 5000)) << "old ones are gone";
+        EXPECT_TRUE(co_await eventually([&] { return e.stats().processes == 1; }, 5000))
+            << "old ones are gone";
         EXPECT_TRUE(co_await eventually([&] { return list_dir(dir.path).size() <= 2; }, 5000));
         EXPECT_EQ(e.stats().crashes_total, 0u);
     });
@@ -181,9 +184,11 @@ TEST(EngineLifecycle, HardTimeoutIsNeverExceededByMoreThanOneSecond) {
     EC_REQUIRE_CHROMIUM();
     FixtureSite site;
     site.hang("/never");
-    site.page("/spin", "<html><body><p>before the loop</p><script>while (true) {}</script><p>after</p></body></html>");
-    site.page("/spin-later", "<html><body><p>loaded</p><script>setTimeout(() => { while (true) {} }, 50);"
-                             "fetch('/never');</script></body></html>");
+    site.page("/spin",
+              "<html><body><p>before the loop</p><script>while (true) {}</script><p>after</p></body></html>");
+    site.page("/spin-later",
+              "<html><body><p>loaded</p><script>setTimeout(() => { while (true) {} }, 50);"
+              "fetch('/never');</script></body></html>");
     TempDir dir;
     ChromiumWatch watch(tag_environment());
     EngineOptions o = test_options(dir.path);
@@ -307,8 +312,10 @@ TEST(EngineLifecycle, MissingBinaryFailsStartWithAClearMessage) {
 TEST(EngineLifecycle, NoLeftoversAfter200RendersWithRandomKills) {
     EC_REQUIRE_CHROMIUM();
     FixtureSite site;
-    site.page("/p", "<html><head><title>p</title></head><body><div id=x></div>"
-                    "<script>document.getElementById('x').textContent = 'js ' + Math.random();</script></body></html>");
+    site.page(
+        "/p",
+        "<html><head><title>p</title></head><body><div id=x></div>"
+        "<script>document.getElementById('x').textContent = 'js ' + Math.random();</script></body></html>");
     TempDir dir;
     ChromiumWatch watch(tag_environment());
     std::vector<std::string> log;
@@ -346,19 +353,24 @@ TEST(EngineLifecycle, NoLeftoversAfter200RendersWithRandomKills) {
         rt::Gate kg;
         rt::spawn(kg, killer());
         std::vector<rt::Task<void>> workers;
-        for (int i = 0; i < 4; ++i) workers.push_back(worker());
+        for (int i = 0; i < 4; ++i)
+            workers.push_back(worker());
         co_await rt::when_all(std::move(workers));
         done = true;
         co_await kg.close();
     });
-    for (const auto& l : log) std::fprintf(stderr, "%s\n", l.c_str());
+    for (const auto& l : log)
+        std::fprintf(stderr, "%s\n", l.c_str());
     int total = 0;
-    for (const auto& [k, n] : outcomes) total += n;
+    for (const auto& [k, n] : outcomes)
+        total += n;
     EXPECT_EQ(total, 200);
     std::string summary;
-    for (const auto& [k, n] : outcomes) summary += k + "=" + std::to_string(n) + " ";
+    for (const auto& [k, n] : outcomes)
+        summary += k + "=" + std::to_string(n) + " ";
     EXPECT_GT(outcomes["ok"], 100) << "most renders succeed despite the kills: " << summary;
-    std::fprintf(stderr, "outcomes: %s kills=%d longest=%ld ms\n", summary.c_str(), kills, static_cast<long>(longest));
+    std::fprintf(stderr, "outcomes: %s kills=%d longest=%ld ms\n", summary.c_str(), kills,
+                 static_cast<long>(longest));
     for (const auto& [k, n] : outcomes)
         EXPECT_TRUE(k == "ok" || k == "chrome_crash" || k == "network_error" || k == "navigation_failed" ||
                     k == "pool_unavailable")

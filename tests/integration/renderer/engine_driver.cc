@@ -41,10 +41,12 @@ int main(int argc, char** argv) {
         }(engine, req));
         co_await ec::rt::sleep_for(ec::rt::Millis(1500));
         std::string line = "READY";
-        for (pid_t p : engine.browser_pids()) line += " " + std::to_string(p);
+        for (pid_t p : engine.browser_pids())
+            line += " " + std::to_string(p);
         line += "\n";
         [[maybe_unused]] ssize_t n = write(1, line.data(), line.size());
-        for (;;) co_await ec::rt::sleep_for(ec::rt::Millis(60'000));
+        for (;;)
+            co_await ec::rt::sleep_for(ec::rt::Millis(60'000));
     }(o, url));
     return 0;
 }

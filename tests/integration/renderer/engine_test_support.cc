@@ -7,11 +7,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
-#include <set>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -73,7 +73,6 @@ std::string read_file(const std::string& path) {
     ss << f.rdbuf();
     return ss.str();
 }
-
 
 }  // namespace
 
@@ -232,24 +231,26 @@ std::vector<pid_t> zombie_children() {
 }
 
 int64_t mono_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
 
 void with_engine(const EngineOptions& opts, const std::function<rt::Task<void>(ChromeEngine&)>& body) {
     rt::Reactor r;
-    r.block_on([](const EngineOptions& o, const std::function<rt::Task<void>(ChromeEngine&)>& b) -> rt::Task<void> {
-        ChromeEngine engine(o);
-        std::exception_ptr ex;
-        try {
-            co_await engine.start();
-            co_await b(engine);
-        } catch (...) {
-            ex = std::current_exception();
-        }
-        co_await engine.stop();
-        if (ex) std::rethrow_exception(ex);
-    }(opts, body));
+    r.block_on(
+        [](const EngineOptions& o, const std::function<rt::Task<void>(ChromeEngine&)>& b) -> rt::Task<void> {
+            ChromeEngine engine(o);
+            std::exception_ptr ex;
+            try {
+                co_await engine.start();
+                co_await b(engine);
+            } catch (...) {
+                ex = std::current_exception();
+            }
+            co_await engine.stop();
+            if (ex) std::rethrow_exception(ex);
+        }(opts, body));
 }
 
 }  // namespace ec::rs::test

@@ -22,11 +22,11 @@ namespace ec::rs::test {
 // reason when it cannot be executed.
 std::string chrome_binary(std::string* why);
 
-#define EC_REQUIRE_CHROMIUM()                                                     \
-    do {                                                                          \
-        std::string ec_chrome_why_;                                               \
-        if (::ec::rs::test::chrome_binary(&ec_chrome_why_).empty())               \
-            GTEST_SKIP() << "Chromium unavailable: " << ec_chrome_why_;           \
+#define EC_REQUIRE_CHROMIUM()                                           \
+    do {                                                                \
+        std::string ec_chrome_why_;                                     \
+        if (::ec::rs::test::chrome_binary(&ec_chrome_why_).empty())     \
+            GTEST_SKIP() << "Chromium unavailable: " << ec_chrome_why_; \
     } while (0)
 
 // A private directory under $TMPDIR, removed (recursively) on destruction.
@@ -55,7 +55,7 @@ std::string tag_environment();
 // makes the browser lead. A thread samples /proc every 20 ms and remembers the groups
 // of tagged group leaders; live() is every live process in one of them (or tagged).
 class ChromiumWatch {
-public:
+  public:
     explicit ChromiumWatch(std::string tag);
     ~ChromiumWatch();
     ChromiumWatch(const ChromiumWatch&) = delete;
@@ -68,7 +68,7 @@ public:
     bool none_within(int ms) const;
     size_t groups_seen() const;
 
-private:
+  private:
     struct State;
     std::shared_ptr<State> _s;
     std::thread _t;
