@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -46,14 +47,14 @@ std::string read_small(const char* path) {
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
-// Waits for the load event of one navigation (warm-up only).
+// Records the loaders that reached their load event (warm-up only): events of the
+// navigation may arrive before its reply names the loader, and about:blank has its own.
 class LoadWaiter final : public CdpEventSink {
   public:
     explicit LoadWaiter(Signal& s) : _s(s) {}
     void on_cdp_event(std::string_view method, JsonView params) override {
-        if (method == "Page.lifecycleEvent" && params["name"].str() == "load" &&
-            (loader.empty() || params["loaderId"].str() == loader)) {
-            loaded = true;
+        if (method == "Page.lifecycleEvent" && params["name"].str() == "load" && _loaded.size() < 16) {
+            _loaded.emplace_back(params["loaderId"].str());
             _s.notify();
         }
     }
@@ -61,11 +62,14 @@ class LoadWaiter final : public CdpEventSink {
         gone = true;
         _s.notify();
     }
-    std::string loader;
-    bool loaded = false, gone = false;
+    bool loaded(std::string_view loader) const {
+        return !loader.empty() && std::ranges::find(_loaded, loader) != _loaded.end();
+    }
+    bool gone = false;
 
   private:
     Signal& _s;
+    std::vector<std::string> _loaded;
 };
 
 }  // namespace
@@ -97,9 +101,14 @@ std::vector<std::string> chrome_argv(const EngineOptions& opts, const std::strin
         "--disable-popup-blocking",
         "--disable-prompt-on-repost",
         "--disable-domain-reliability",
+        // site-per-process and IsolateOrigins off: cross-site iframes stay in the page's renderer,
+        // so the page session's blocklist, X-Edge-Render and Fetch rules reach their requests
+        // (out-of-process frames would be separate targets), and no process per iframe.
         std::string(
             "--disable-features=Translate,OptimizationHints,MediaRouter,InterestFeedContentSuggestions,") +
-            "AutofillServerCommunication,CertificateTransparencyComponentUpdater",
+            "AutofillServerCommunication,CertificateTransparencyComponentUpdater,site-per-process,"
+            "IsolateOrigins",
+        "--disable-site-isolation-trials",
         "--no-default-browser-check",
         "--no-pings",
         "--metrics-recording-only",
@@ -241,20 +250,36 @@ rt::Task<void> ChromeProcess::warm_up(const std::string& url, int64_t timeout_ms
             _cdp->add_sink(session, &w);
             CdpCall en(*_cdp, "Page.enable", "{}", session, &sig);
             CdpCall lc(*_cdp, "Page.setLifecycleEventsEnabled", "{\"enabled\":true}", session, &sig);
+            // Loop prevention holds for the warm-up too (F-INT-04): the URL may sit behind our proxy.
+            CdpCall net(*_cdp, "Network.enable", "{\"maxTotalBufferSize\":0,\"maxResourceBufferSize\":0}",
+                        session, &sig);
+            CdpCall hdr(*_cdp, "Network.setExtraHTTPHeaders",
+                        JsonObject()
+                            .raw("headers", _opts.server_id.empty()
+                                                ? std::string("{}")
+                                                : JsonObject().str("X-Edge-Render", _opts.server_id).take())
+                            .take(),
+                        session, &sig);
+            // Applied by the renderer: navigating before the replies races them (chrome_render_job.h).
+            while (!(en.done() && lc.done() && net.done() && hdr.done()) && !w.gone && now_ms() < deadline)
+                co_await sig.wait_until(deadline);
             CdpCall nav(*_cdp, "Page.navigate", JsonObject().str("url", url).take(), session, &sig);
-            while (!w.loaded && !w.gone && now_ms() < deadline) {
-                if (nav.done() && w.loader.empty()) {
+            std::string loader;
+            while (!w.loaded(loader) && !w.gone && now_ms() < deadline) {
+                if (nav.done() && loader.empty()) {
                     if (!nav.ok()) break;
                     JsonView r = nav.result().result(p);
                     if (!r["errorText"].str().empty()) {
                         error = std::string(r["errorText"].str());
                         break;
                     }
-                    w.loader = std::string(r["loaderId"].str());
+                    loader = std::string(r["loaderId"].str());
+                    continue;
                 }
                 co_await sig.wait_until(deadline);
             }
-            if (error.empty() && !w.loaded) error = nav.ok() ? "no load event in time" : nav.result().message;
+            if (error.empty() && !w.loaded(loader))
+                error = nav.ok() ? "no load event in time" : nav.result().message;
             _cdp->remove_sink(session);
         } else {
             error = att.message;

@@ -379,6 +379,29 @@ TEST_F(RenderProcedure, XEdgeRenderOnEveryRequestWithoutInjection) {
         EXPECT_EQ(q.header("X-Edge-Render"), "rs-test") << q.path;
 }
 
+TEST_F(RenderProcedure, CrossSiteIframesGetTheSameRules) {
+    // "localhost" is another site than "127.0.0.1": an out-of-process frame under site isolation.
+    const std::string frame_origin = "http://localhost:" + std::to_string(_other->port());
+    _other->page("/frame",
+                 "<html><body>in the frame<script src=\"/frame.js\"></script>"
+                 "<img src=\"/ads/pixel.png\"></body></html>");
+    _other->page("/frame.js", "1", {.content_type = "text/javascript"});
+    _other->page("/ads/pixel.png", "x", {.content_type = "image/png"});
+    _site->page("/with-frame",
+                "<html><body>outer<iframe src=\"" + frame_origin + "/frame\"></iframe></body></html>");
+    _other->clear_requests();
+    RenderRequest q = request(_site->url("/with-frame"));
+    q.blocked_patterns = {"*/ads/*"};
+    RenderResult r = render(q);
+    ASSERT_TRUE(r.success) << describe(r);
+    for (const char* path : {"/frame", "/frame.js"}) {
+        auto reqs = _other->requests_for(path);
+        ASSERT_EQ(reqs.size(), 1u) << path;
+        EXPECT_EQ(reqs[0].header("X-Edge-Render"), "rs-test") << path;
+    }
+    EXPECT_EQ(_other->count("/ads/pixel.png"), 0u) << "blocked inside the frame too";
+}
+
 TEST_F(RenderProcedure, SeoExtractionAndIndexStatus) {
     _site->page("/seo", R"(<!doctype html><html><head><title>  The   Title </title>
 <meta name="description" content="A description.">

@@ -288,6 +288,38 @@ TEST(EngineLifecycle, StopWaitsForRendersThenLeavesNothing) {
     expect_nothing_left(watch, dir.path);
 }
 
+TEST(EngineLifecycle, WarmUpVisitsTheUrlWithTheLoopPreventionHeader) {
+    EC_REQUIRE_CHROMIUM();
+    FixtureSite site;
+    site.page("/warm", "<html><body>warm</body></html>");
+    TempDir dir;
+    ChromiumWatch watch(tag_environment());
+    EngineOptions o = test_options(dir.path);
+    o.warmup_url = site.url("/warm");
+    with_engine(o, [&](ChromeEngine& e) -> rt::Task<void> {
+        auto reqs = site.requests_for("/warm");
+        EXPECT_EQ(reqs.size(), 1u) << "warmed up before start() returned";
+        if (!reqs.empty()) {
+            EXPECT_EQ(reqs[0].header("X-Edge-Render"), "rs-test");
+        }
+        EXPECT_GT(e.stats().available, 0);
+        co_return;
+    });
+    // An unreachable warm-up URL is only logged (F-RS-06).
+    std::vector<std::string> log;
+    EngineOptions bad = test_options(dir.path, &log);
+    bad.warmup_url = "http://127.0.0.1:9/unreachable";
+    bad.warmup_timeout_ms = 2000;
+    with_engine(bad, [&](ChromeEngine& e) -> rt::Task<void> {
+        EXPECT_GT(e.stats().available, 0);
+        co_return;
+    });
+    bool logged = false;
+    for (const auto& l : log) logged |= l.find("warm-up failed") != std::string::npos;
+    EXPECT_TRUE(logged);
+    expect_nothing_left(watch, dir.path);
+}
+
 TEST(EngineLifecycle, MissingBinaryFailsStartWithAClearMessage) {
     TempDir dir;
     EngineOptions o = test_options(dir.path);
