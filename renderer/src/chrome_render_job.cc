@@ -137,8 +137,9 @@ RenderResult RenderJob::fail(std::string_view type, std::string message, int ser
 }
 
 RenderJob::Stop RenderJob::stop_reason() const noexcept {
-    if (_detached && !_renderer_crashed) return Stop::crash;
-    if (_renderer_crashed) return Stop::renderer_crash;
+    // The browser gone (pipe closed) is the service's problem; only the page gone is the page's.
+    if (_detached && !_cdp.is_open()) return Stop::crash;
+    if (_renderer_crashed || _detached) return Stop::renderer_crash;
     if (_redirected) return Stop::redirect;
     if (_cancel.cancelled()) return Stop::cancelled;
     if (now_ms() >= _hard_ms) return Stop::hard;
@@ -154,7 +155,10 @@ void RenderJob::finish_failure(RenderResult& r, Stop s) {
                      503);
             break;
         case Stop::renderer_crash:
-            r = fail(error_type::kChromeCrash, "the page's renderer process crashed", 200);
+            r = fail(error_type::kChromeCrash,
+                     _renderer_crashed ? std::string("the page's renderer process crashed")
+                                       : "the page went away during the render: " + _detach_reason,
+                     200);
             break;
         case Stop::cancelled:
             r = fail(error_type::kPoolUnavailable, "render cancelled: the service is shutting down", 503);
@@ -620,6 +624,12 @@ void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
         _sig.notify();
     } else if (method == "Fetch.requestPaused") {
         on_request_paused(p);
+    } else if (method == "Page.javascriptDialogOpening") {
+        // alert/confirm/prompt/beforeunload block the page's JS until answered: accept,
+        // with the prompt's default text, as a user clicking OK would.
+        _cdp.send("Page.handleJavaScriptDialog",
+                  JsonObject().boolean("accept", true).str("promptText", p["defaultPrompt"].str()).take(),
+                  _session);
     } else if (method == "Runtime.consoleAPICalled") {
         on_console(p);
     } else if (method == "Runtime.exceptionThrown") {

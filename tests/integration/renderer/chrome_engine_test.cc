@@ -402,6 +402,17 @@ TEST_F(RenderProcedure, CrossSiteIframesGetTheSameRules) {
     EXPECT_EQ(_other->count("/ads/pixel.png"), 0u) << "blocked inside the frame too";
 }
 
+TEST_F(RenderProcedure, JavaScriptDialogsDoNotBlockThePage) {
+    _site->page("/dialogs", R"(<html><body><p id=r>start</p><script>
+alert('hello'); const ok = confirm('sure?'); const name = prompt('name?', 'default');
+document.getElementById('r').textContent = 'after dialogs ' + ok + ' ' + name;</script></body></html>)");
+    const int64_t t0 = mono_ms();
+    RenderResult r = render(request(_site->url("/dialogs")));
+    ASSERT_TRUE(r.success) << describe(r);
+    EXPECT_TRUE(contains(r.html, "after dialogs true default")) << r.html;
+    EXPECT_LT(mono_ms() - t0, 3000);
+}
+
 TEST_F(RenderProcedure, SeoExtractionAndIndexStatus) {
     _site->page("/seo", R"(<!doctype html><html><head><title>  The   Title </title>
 <meta name="description" content="A description.">

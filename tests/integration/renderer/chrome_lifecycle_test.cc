@@ -116,12 +116,13 @@ TEST(EngineLifecycle, RendererCrashFailsOnlyThatRender) {
         rt::Gate g;
         rt::spawn(g, runner());
         std::vector<pid_t> renderers;
-        co_await eventually(
+        const pid_t browser = e.browser_pids().at(0);
+        EXPECT_TRUE(co_await eventually(
             [&] {
-                renderers = watch.live_with_arg("--type=renderer");
+                renderers = group_processes_with_arg(browser, "--type=renderer");
                 return !renderers.empty();
             },
-            5000);
+            5000));
         co_await rt::sleep_for(rt::Millis(300));
         for (pid_t p : renderers)
             ::kill(p, SIGKILL);
@@ -315,7 +316,8 @@ TEST(EngineLifecycle, WarmUpVisitsTheUrlWithTheLoopPreventionHeader) {
         co_return;
     });
     bool logged = false;
-    for (const auto& l : log) logged |= l.find("warm-up failed") != std::string::npos;
+    for (const auto& l : log)
+        logged |= l.find("warm-up failed") != std::string::npos;
     EXPECT_TRUE(logged);
     expect_nothing_left(watch, dir.path);
 }

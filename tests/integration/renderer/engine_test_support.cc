@@ -178,6 +178,13 @@ std::vector<pid_t> ChromiumWatch::live_with_arg(const std::string& arg) const {
     return out;
 }
 
+std::vector<pid_t> group_processes_with_arg(pid_t pgid, const std::string& arg) {
+    std::vector<pid_t> out;
+    for (const ProcInfo& p : live_processes(true))
+        if (p.pgid == pgid && p.cmdline.find(arg) != std::string::npos) out.push_back(p.pid);
+    return out;
+}
+
 std::vector<pid_t> ChromiumWatch::live() const {
     return live_with_arg("");
 }

@@ -74,6 +74,8 @@ class ChromiumWatch {
     std::thread _t;
 };
 
+// Live processes in process group `pgid` whose command line contains `arg`.
+std::vector<pid_t> group_processes_with_arg(pid_t pgid, const std::string& arg);
 // Children of this process that are zombies.
 std::vector<pid_t> zombie_children();
 // Entries of a directory (names), excluding "." and "..".
