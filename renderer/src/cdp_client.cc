@@ -182,7 +182,7 @@ rt::Task<void> CdpClient::close() {
     auto sinks = std::move(_sinks);
     _sinks.clear();
     for (auto& [session, sink] : sinks)
-        sink->on_cdp_detached(_close_reason);
+        sink->on_cdp_detached(session, _close_reason);
 }
 
 void CdpClient::add_sink(std::string_view session, CdpEventSink* sink) {
@@ -325,14 +325,15 @@ void CdpClient::dispatch(const char* msg, size_t len) {
     if (method.empty()) return;
     const std::string_view session = m["sessionId"].str();
     if (!session.empty()) {
-        if (CdpEventSink* sink = find_sink(session)) sink->on_cdp_event(method, m["params"]);
+        if (CdpEventSink* sink = find_sink(session)) sink->on_cdp_event(session, method, m["params"]);
         return;
     }
     if (method == "Target.detachedFromTarget") {
         const std::string_view s = m["params"]["sessionId"].str();
         if (CdpEventSink* sink = find_sink(s)) {
-            remove_sink(s);
-            sink->on_cdp_detached("target detached");
+            const std::string gone(s);
+            remove_sink(gone);
+            sink->on_cdp_detached(gone, "target detached");
         }
     }
 }
@@ -371,7 +372,7 @@ void CdpClient::fail(std::string why) {
     auto sinks = std::move(_sinks);
     _sinks.clear();
     for (auto& [session, sink] : sinks)
-        sink->on_cdp_detached(_close_reason);
+        sink->on_cdp_detached(session, _close_reason);
     if (_on_closed) _on_closed(_close_reason);
 }
 

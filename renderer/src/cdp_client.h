@@ -64,10 +64,11 @@ struct CdpResult {
 class CdpEventSink {
   public:
     virtual ~CdpEventSink() = default;
-    // An event of this sink's session; `params` is valid only during the call.
-    virtual void on_cdp_event(std::string_view method, JsonView params) = 0;
-    // The session is gone: target closed or crashed, or the connection closed.
-    virtual void on_cdp_detached(std::string_view why) = 0;
+    // An event of one of this sink's sessions; `params` is valid only during the call.
+    virtual void on_cdp_event(std::string_view session, std::string_view method, JsonView params) = 0;
+    // That session is gone: target closed or crashed, or the connection closed. The
+    // client has already dropped the registration.
+    virtual void on_cdp_detached(std::string_view session, std::string_view why) = 0;
 };
 
 class CdpClient;

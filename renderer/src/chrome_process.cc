@@ -52,13 +52,13 @@ std::string read_small(const char* path) {
 class LoadWaiter final : public CdpEventSink {
   public:
     explicit LoadWaiter(Signal& s) : _s(s) {}
-    void on_cdp_event(std::string_view method, JsonView params) override {
+    void on_cdp_event(std::string_view, std::string_view method, JsonView params) override {
         if (method == "Page.lifecycleEvent" && params["name"].str() == "load" && _loaded.size() < 16) {
             _loaded.emplace_back(params["loaderId"].str());
             _s.notify();
         }
     }
-    void on_cdp_detached(std::string_view) override {
+    void on_cdp_detached(std::string_view, std::string_view) override {
         gone = true;
         _s.notify();
     }

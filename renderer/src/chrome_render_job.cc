@@ -13,6 +13,7 @@ constexpr size_t kConsoleCap = size_t{5} << 10;      // F-RS-14: 5 KiB of messag
 constexpr uint64_t kCaptureStallMs = 1500;           // then interrupt the page's own JS
 constexpr int64_t kCaptureScriptTimeoutMs = 10'000;  // bound on our own script
 constexpr uint64_t kBrowserSilenceMs = 5000;         // unanswered browser command: suspect
+constexpr uint64_t kPageSetupMs = 8000;              // a new page's set-up normally takes ms
 
 char lower(char c) noexcept {
     return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
@@ -123,6 +124,8 @@ RenderJob::RenderJob(ChromeProcess& proc, const RenderRequest& req,
 
 RenderJob::~RenderJob() {
     if (_sink_added) _cdp.remove_sink(_session);
+    for (const auto& child : _children)
+        _cdp.remove_sink(child);
 }
 
 RenderResult RenderJob::fail(std::string_view type, std::string message, int service_status) {
@@ -261,14 +264,22 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
     if (!_inject.empty() && !_bl->intercepts_everything())
         patterns.push_back(fetch_pattern_for_origin(_origin.to_string()));
     if (!patterns.empty()) {
-        std::string arr = "[";
+        _fetch_patterns_json = "[";
         for (size_t i = 0; i < patterns.size(); ++i) {
-            if (i) arr.push_back(',');
-            arr += patterns[i];
+            if (i) _fetch_patterns_json.push_back(',');
+            _fetch_patterns_json += patterns[i];
         }
-        arr.push_back(']');
-        setup("Fetch.enable", JsonObject().raw("patterns", arr).take());
+        _fetch_patterns_json.push_back(']');
+        setup("Fetch.enable", JsonObject().raw("patterns", _fetch_patterns_json).take());
     }
+    // Dedicated workers are targets of their own: attach to them paused, give them the same
+    // header, blocklist and interception, then let them run (on_attached).
+    setup("Target.setAutoAttach", R"({"autoAttach":true,"waitForDebuggerOnStart":true,"flatten":true})");
+    // Service workers would run outside this page's session (no X-Edge-Render, no blocklist)
+    // and only cost time in a one-shot render: pages see no navigator.serviceWorker.
+    setup(
+        "Page.addScriptToEvaluateOnNewDocument",
+        JsonObject().str("source", "try { delete Navigator.prototype.serviceWorker; } catch (e) {}").take());
     if (!_req.user_agent.empty())
         setup("Emulation.setUserAgentOverride", JsonObject().str("userAgent", _req.user_agent).take());
     const int width = _req.viewport_width > 0 ? _req.viewport_width : 1920;
@@ -282,13 +293,23 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
     // The set-up is applied by the page's renderer while Page.navigate is handled by the
     // browser at once: navigating before the replies are in lets the first sub-requests
     // go out without the extra header and the blocklist (seen here). One round trip.
+    // A fresh page that cannot even enable its domains has no renderer: Chromium lost its
+    // zygote (seen after a kill) and would hang every render; the engine replaces it.
+    const uint64_t setup_deadline = std::min(now_ms() + kPageSetupMs, _hard_ms);
     for (;;) {
         if (std::ranges::all_of(_setup, [](const auto& c) { return c->done(); })) break;
         if (Stop s = stop_reason(); s != Stop::none) {
             finish_failure(r, s == Stop::redirect ? Stop::crash : s);
             co_return r;
         }
-        co_await _sig.wait_until(_hard_ms, _cancel);
+        if (now_ms() >= setup_deadline) {
+            _browser_unresponsive = true;
+            co_return fail(error_type::kChromeCrash,
+                           "Chromium did not set up a page within " + std::to_string(kPageSetupMs) +
+                               " ms (no renderer process); the browser is replaced",
+                           503);
+        }
+        co_await _sig.wait_until(setup_deadline, _cancel);
     }
     for (const auto& c : _setup) {
         if (c->result().status == CdpStatus::closed) {
@@ -561,8 +582,12 @@ void RenderJob::fill_metrics(RenderResult& r) {
 
 // ----------------------------------------------------------------------------- events
 
-void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
+void RenderJob::on_cdp_event(std::string_view session, std::string_view method, JsonView p) {
     const uint64_t now = rt::Reactor::current().now_ms();
+    if (method == "Fetch.requestPaused") {
+        on_request_paused(session, p);
+        return;
+    }
     if (method.starts_with("Network.")) {
         std::string_view ev = method.substr(8);
         if (ev == "requestWillBeSent") {
@@ -609,7 +634,16 @@ void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
         }
         return;
     }
-    if (method == "Page.lifecycleEvent") {
+    if (session != _session) return;  // a worker: only its network traffic matters
+    if (method == "Target.attachedToTarget") {
+        on_attached(p);
+    } else if (method == "Target.detachedFromTarget") {
+        const std::string_view child = p["sessionId"].str();
+        if (auto it = std::ranges::find(_children, child); it != _children.end()) {
+            _cdp.remove_sink(child);
+            _children.erase(it);
+        }
+    } else if (method == "Page.lifecycleEvent") {
         on_lifecycle(p);
     } else if (method == "Page.frameNavigated") {
         JsonView f = p["frame"];
@@ -622,8 +656,6 @@ void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
                 _loaders.emplace_back(loader);
         }
         _sig.notify();
-    } else if (method == "Fetch.requestPaused") {
-        on_request_paused(p);
     } else if (method == "Page.javascriptDialogOpening") {
         // alert/confirm/prompt/beforeunload block the page's JS until answered: accept,
         // with the prompt's default text, as a user clicking OK would.
@@ -644,7 +676,31 @@ void RenderJob::on_cdp_event(std::string_view method, JsonView p) {
     }
 }
 
-void RenderJob::on_cdp_detached(std::string_view why) {
+void RenderJob::on_attached(JsonView p) {
+    const std::string child(p["sessionId"].str());
+    if (child.empty()) return;
+    if (_children.size() < 16) {
+        _cdp.add_sink(child, this);
+        _children.push_back(child);
+        _cdp.send("Network.enable", R"({"maxTotalBufferSize":0,"maxResourceBufferSize":0})", child);
+        if (!_opts.server_id.empty())
+            _cdp.send(
+                "Network.setExtraHTTPHeaders",
+                JsonObject().raw("headers", JsonObject().str("X-Edge-Render", _opts.server_id).take()).take(),
+                child);
+        _cdp.send("Network.setBlockedURLs", JsonObject().raw("urls", _bl->blocked_urls_json()).take(), child);
+        if (!_fetch_patterns_json.empty())
+            _cdp.send("Fetch.enable", JsonObject().raw("patterns", _fetch_patterns_json).take(), child);
+    }
+    // Commands of a session run in order: the worker starts with its settings applied.
+    _cdp.send("Runtime.runIfWaitingForDebugger", "{}", child);
+}
+
+void RenderJob::on_cdp_detached(std::string_view session, std::string_view why) {
+    if (session != _session) {
+        if (auto it = std::ranges::find(_children, session); it != _children.end()) _children.erase(it);
+        return;
+    }
     _sink_added = false;  // the client has dropped us already
     _detached = true;
     if (_detach_reason.empty()) _detach_reason = std::string(why);
@@ -658,7 +714,7 @@ void RenderJob::on_lifecycle(JsonView p) {
     if (_lifecycle.back().name == _wait_for) _sig.notify();
 }
 
-void RenderJob::on_request_paused(JsonView p) {
+void RenderJob::on_request_paused(std::string_view session, JsonView p) {
     const std::string_view id = p["requestId"].str();
     const std::string_view url = p["request"]["url"].str();
     const std::string_view paused_type = p["resourceType"].str();
@@ -667,7 +723,7 @@ void RenderJob::on_request_paused(JsonView p) {
     if (type.empty()) type = paused_type;
     if (!main_document && (_bl->blocks_type(type) || _bl->blocks_url(url))) {
         _cdp.send("Fetch.failRequest",
-                  JsonObject().str("requestId", id).str("errorReason", "BlockedByClient").take(), _session);
+                  JsonObject().str("requestId", id).str("errorReason", "BlockedByClient").take(), session);
         return;
     }
     if (!_inject.empty() && parse_origin(url) == _origin) {
@@ -689,10 +745,10 @@ void RenderJob::on_request_paused(JsonView p) {
             add(n, v);
         arr.push_back(']');
         _cdp.send("Fetch.continueRequest", JsonObject().str("requestId", id).raw("headers", arr).take(),
-                  _session);
+                  session);
         return;
     }
-    _cdp.send("Fetch.continueRequest", JsonObject().str("requestId", id).take(), _session);
+    _cdp.send("Fetch.continueRequest", JsonObject().str("requestId", id).take(), session);
 }
 
 void RenderJob::add_console(std::string_view type, std::string_view url, int64_t line, int64_t col,

@@ -7,7 +7,8 @@
 //      lifecycle events, Network (no body buffering), Runtime (console, exceptions),
 //      X-Edge-Render via setExtraHTTPHeaders, setBlockedURLs, Fetch.enable only with the
 //      patterns that need it (anchored/regex URL patterns, resource types, the target's
-//      origin when client headers are injected), user agent, viewport (mobile < 768 px).
+//      origin when client headers are injected), worker auto-attach (they get the same rules),
+//      no service workers, user agent, viewport (mobile < 768 px).
 //      Listeners exist before the navigation starts: no early event can be missed.
 //   3. Wait for `wait_for` on the main frame's current loader (follows JS navigations),
 //      a main-document HTTP redirect (→ 3xx result at once), a crash, the soft timeout
@@ -83,8 +84,8 @@ class RenderJob final : public CdpEventSink {
     // A browser-level command (not the page's) went unanswered: the browser is suspect.
     bool browser_unresponsive() const noexcept { return _browser_unresponsive; }
 
-    void on_cdp_event(std::string_view method, JsonView params) override;
-    void on_cdp_detached(std::string_view why) override;
+    void on_cdp_event(std::string_view session, std::string_view method, JsonView params) override;
+    void on_cdp_detached(std::string_view session, std::string_view why) override;
 
   private:
     enum class Stop : uint8_t { none, crash, renderer_crash, redirect, hard, cancelled };
@@ -94,7 +95,8 @@ class RenderJob final : public CdpEventSink {
     Stop stop_reason() const noexcept;
     void finish_failure(RenderResult& r, Stop s);
     RenderResult fail(std::string_view type, std::string message, int service_status = 200);
-    void on_request_paused(JsonView p);
+    void on_request_paused(std::string_view session, JsonView p);
+    void on_attached(JsonView p);
     void on_lifecycle(JsonView p);
     void on_console(JsonView p);
     void on_exception(JsonView p);
@@ -119,7 +121,8 @@ class RenderJob final : public CdpEventSink {
     std::string _context_id, _target_id, _session;
     bool _sink_added = false;
     bool _browser_unresponsive = false;
-    std::string _inject_json;  // forwarded headers as [name, value] pairs for the merge
+    std::string _fetch_patterns_json;    // Fetch.enable patterns ("" = no interception)
+    std::vector<std::string> _children;  // auto-attached worker sessions
     std::vector<std::pair<std::string, std::string>> _inject;
 
     // Navigation state (filled by events).

@@ -402,6 +402,30 @@ TEST_F(RenderProcedure, CrossSiteIframesGetTheSameRules) {
     EXPECT_EQ(_other->count("/ads/pixel.png"), 0u) << "blocked inside the frame too";
 }
 
+TEST_F(RenderProcedure, WorkersGetTheSameRulesAndServiceWorkersAreOff) {
+    _site->page("/worker.js", "fetch('/from-worker'); fetch('/ads/from-worker'); postMessage('done');",
+                {.content_type = "text/javascript"});
+    _site->page("/from-worker", "{}", {.content_type = "application/json"});
+    _site->page("/ads/from-worker", "{}", {.content_type = "application/json"});
+    _site->page("/sw.js", "self.addEventListener('install', () => {});", {.content_type = "text/javascript"});
+    _site->page("/with-worker", R"(<html><body><p id=s>sw: </p><script>
+document.getElementById('s').textContent += ('serviceWorker' in navigator);
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js');
+new Worker('/worker.js');</script></body></html>)");
+    _site->clear_requests();
+    RenderRequest q = request(_site->url("/with-worker"));
+    q.wait_for = "networkIdle";
+    q.blocked_patterns = {"*/ads/*"};
+    RenderResult r = render(q);
+    ASSERT_TRUE(r.success) << describe(r);
+    EXPECT_TRUE(contains(r.html, "sw: false")) << r.html;
+    EXPECT_EQ(_site->count("/sw.js"), 0u);
+    auto from_worker = _site->requests_for("/from-worker");
+    ASSERT_EQ(from_worker.size(), 1u);
+    EXPECT_EQ(from_worker[0].header("X-Edge-Render"), "rs-test") << "loop prevention reaches worker requests";
+    EXPECT_EQ(_site->count("/ads/from-worker"), 0u) << "the blocklist reaches worker requests";
+}
+
 TEST_F(RenderProcedure, JavaScriptDialogsDoNotBlockThePage) {
     _site->page("/dialogs", R"(<html><body><p id=r>start</p><script>
 alert('hello'); const ok = confirm('sure?'); const name = prompt('name?', 'default');

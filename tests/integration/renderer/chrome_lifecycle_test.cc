@@ -137,6 +137,35 @@ TEST(EngineLifecycle, RendererCrashFailsOnlyThatRender) {
     expect_nothing_left(watch, dir.path);
 }
 
+// A browser whose zygotes died cannot start renderers: pages never answer. The render
+// fails within the page set-up bound and the browser is replaced, instead of every later
+// render running into the hard timeout.
+TEST(EngineLifecycle, BrowserWithoutZygotesIsReplaced) {
+    EC_REQUIRE_CHROMIUM();
+    FixtureSite site;
+    site.page("/ok", "<html><body>fine</body></html>");
+    TempDir dir;
+    ChromiumWatch watch(tag_environment());
+    EngineOptions o = test_options(dir.path);
+    o.max_timeout_ms = 20'000;
+    with_engine(o, [&](ChromeEngine& e) -> rt::Task<void> {
+        const pid_t browser = e.browser_pids().at(0);
+        for (pid_t z : group_processes_with_arg(browser, "--type=zygote"))
+            ::kill(z, SIGKILL);
+        co_await rt::sleep_for(rt::Millis(300));
+        const int64_t t0 = mono_ms();
+        RenderResult r = co_await e.render(request(site.url("/ok")), {});
+        EXPECT_EQ(r.error_type, "chrome_crash") << describe(r);
+        EXPECT_LT(mono_ms() - t0, 10'000) << "bounded by the page set-up limit, not max_timeout";
+        EXPECT_TRUE(co_await eventually(
+            [&] { return e.stats().available > 0 && e.browser_pids() != std::vector<pid_t>{browser}; },
+            10'000));
+        RenderResult ok = co_await e.render(request(site.url("/ok")), {});
+        EXPECT_TRUE(ok.success) << describe(ok);
+    });
+    expect_nothing_left(watch, dir.path);
+}
+
 TEST(EngineLifecycle, RestartsByRenderCountInTheBackground) {
     EC_REQUIRE_CHROMIUM();
     FixtureSite site;
@@ -369,6 +398,9 @@ TEST(EngineLifecycle, NoLeftoversAfter200RendersWithRandomKills) {
                 const int64_t t0 = mono_ms();
                 RenderResult r = co_await e.render(request(site.url("/p")), {});
                 longest = std::max(longest, mono_ms() - t0);
+                if (getenv("EC_TEST_ENGINE_LOG") && mono_ms() - t0 > 2000)
+                    std::fprintf(stderr, "slow render %ld ms: %s\n", static_cast<long>(mono_ms() - t0),
+                                 describe(r).c_str());
                 ++outcomes[r.success ? std::string("ok") : r.error_type];
             }
         };
@@ -380,7 +412,12 @@ TEST(EngineLifecycle, NoLeftoversAfter200RendersWithRandomKills) {
                 // Mostly browsers, sometimes one of their zygotes, renderers or utility processes.
                 std::vector<pid_t> victims = rng() % 3 == 0 ? watch.live() : e.browser_pids();
                 if (victims.empty()) continue;
-                ::kill(victims[rng() % victims.size()], SIGKILL);
+                const pid_t victim = victims[rng() % victims.size()];
+                if (getenv("EC_TEST_ENGINE_LOG")) {
+                    std::fprintf(stderr, "kill %d\n", victim);
+                    std::system(("ps -o args= -p " + std::to_string(victim) + " | cut -c1-90 >&2").c_str());
+                }
+                ::kill(victim, SIGKILL);
                 ++kills;
             }
         };
