@@ -5,14 +5,17 @@
 //       --gtest_also_run_disabled_tests --gtest_filter='Measure.*'
 //
 // EC_MEASURE_RENDERS (default 120), EC_MEASURE_POOLS (default "4,8"), EC_MEASURE_PROCESSES
-// (default "1,2,4,8") and EC_MEASURE_WAIT_FOR (default load) tune the runs; EC_CHROME_BINARY
-// may point at a wrapper script that edits the flags and execs Chromium.
+// (default "1,2,4,8"), EC_MEASURE_WAIT_FOR (default load) and EC_MEASURE_FLAGS (extra Chromium
+// flags, space-separated) tune the runs; EC_CHROME_BINARY may point at a wrapper script that
+// edits the flags and execs Chromium. "chrome ms/r" is the CPU of the whole Chromium tree.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -66,6 +69,30 @@ double pss_mib(const ChromiumWatch& w) {
     return kib / 1024.0;
 }
 
+// CPU time of every process of the watched groups, including their reaped children
+// (renderers are reaped by the zygote, whose cutime then holds them), in ms.
+double tree_cpu_ms(const ChromiumWatch& w) {
+    const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+    double ticks = 0;
+    for (pid_t p : w.live()) {
+        FILE* f = fopen(("/proc/" + std::to_string(p) + "/stat").c_str(), "r");
+        if (!f) continue;
+        char buf[1024];
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        const char* rp = strrchr(buf, ')');
+        if (!rp) continue;
+        // Fields after the comm: state(3) ... utime(14) stime(15) cutime(16) cstime(17).
+        unsigned long ut = 0, st = 0;
+        long cut = 0, cst = 0;
+        if (sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", &ut, &st, &cut,
+                   &cst) == 4)
+            ticks += static_cast<double>(ut + st) + static_cast<double>(cut + cst);
+    }
+    return ticks * 1000.0 / tick;
+}
+
 // A small client-rendered page: markup built by JS, one delayed XHR, a stylesheet and
 // an image, like the bench's fixture.
 void add_pages(FixtureSite& site) {
@@ -91,7 +118,8 @@ fetch('/api/products').then(r => r.json()).then(ps => { for (const p of ps) {
 }
 
 struct LayoutRun {
-    double renders_per_s = 0, our_cpu_ms_per_render = 0, pss_peak_mib = 0, pss_idle_mib = 0, p50_ms = 0;
+    double renders_per_s = 0, our_cpu_ms_per_render = 0, chrome_cpu_ms_per_render = 0, pss_peak_mib = 0,
+           pss_idle_mib = 0, p50_ms = 0;
     int failures = 0;
 };
 
@@ -103,6 +131,12 @@ LayoutRun measure(int pool, int processes, int renders, const std::string& wait_
     o.processes = processes;
     o.max_timeout_ms = 30'000;
     o.restart_after_count = 100'000;
+    if (const char* f = getenv("EC_MEASURE_FLAGS")) {  // NOLINT(concurrency-mt-unsafe)
+        std::stringstream ss(f);
+        std::string flag;
+        while (ss >> flag)
+            o.extra_flags.push_back(flag);
+    }
     LayoutRun run;
     with_engine(o, [&](ChromeEngine& e) -> rt::Task<void> {
         co_await rt::sleep_for(rt::Millis(500));
@@ -121,6 +155,7 @@ LayoutRun measure(int pool, int processes, int renders, const std::string& wait_
         double excluded_cpu = 0;
         std::vector<int64_t> lat;
         const double cpu0 = thread_cpu_ms();
+        const double tree0 = tree_cpu_ms(watch);
         const int64_t t0 = mono_ms();
         auto worker = [&]() -> rt::Task<void> {
             while (next < renders) {
@@ -145,6 +180,7 @@ LayoutRun measure(int pool, int processes, int renders, const std::string& wait_
         co_await rt::when_all(std::move(ws));
         const int64_t took = mono_ms() - t0;
         run.our_cpu_ms_per_render = (thread_cpu_ms() - cpu0 - excluded_cpu) / renders;
+        run.chrome_cpu_ms_per_render = (tree_cpu_ms(watch) - tree0) / renders;
         run.renders_per_s = renders * 1000.0 / static_cast<double>(took);
         std::sort(lat.begin(), lat.end());
         run.p50_ms = static_cast<double>(lat[lat.size() / 2]);
@@ -167,8 +203,9 @@ TEST(Measure, DISABLED_ThroughputAndMemoryByProcessLayout) {
         for (int k : env_list("EC_MEASURE_PROCESSES", "1,2,4,8")) {
             if (k > pool) continue;
             LayoutRun r = measure(pool, k, renders, wait_for, site);
-            std::printf("%5d %9d %9.1f %10.0f %9.2f %11.0f %11.0f %6d\n", pool, k, r.renders_per_s, r.p50_ms,
-                        r.our_cpu_ms_per_render, r.pss_idle_mib, r.pss_peak_mib, r.failures);
+            std::printf("%5d %9d %9.1f %8.0f %9.2f %12.0f %11.0f %11.0f %6d\n", pool, k, r.renders_per_s,
+                        r.p50_ms, r.our_cpu_ms_per_render, r.chrome_cpu_ms_per_render, r.pss_idle_mib,
+                        r.pss_peak_mib, r.failures);
             std::fflush(stdout);
         }
     }
