@@ -150,13 +150,22 @@ TEST(EngineLifecycle, BrowserWithoutZygotesIsReplaced) {
     o.max_timeout_ms = 20'000;
     with_engine(o, [&](ChromeEngine& e) -> rt::Task<void> {
         const pid_t browser = e.browser_pids().at(0);
-        for (pid_t z : group_processes_with_arg(browser, "--type=zygote"))
+        const auto zygotes = group_processes_with_arg(browser, "--type=zygote");
+        EXPECT_EQ(zygotes.size(), 2u);
+        for (pid_t z : zygotes)
             ::kill(z, SIGKILL);
         co_await rt::sleep_for(rt::Millis(300));
-        const int64_t t0 = mono_ms();
-        RenderResult r = co_await e.render(request(site.url("/ok")), {});
-        EXPECT_EQ(r.error_type, "chrome_crash") << describe(r);
-        EXPECT_LT(mono_ms() - t0, 10'000) << "bounded by the page set-up limit, not max_timeout";
+        // A renderer Chromium had already forked (a spare) may still serve one page.
+        bool failed = false;
+        for (int i = 0; i < 3 && !failed; ++i) {
+            const int64_t t0 = mono_ms();
+            RenderResult r = co_await e.render(request(site.url("/ok")), {});
+            if (r.success) continue;
+            failed = true;
+            EXPECT_EQ(r.error_type, "chrome_crash") << describe(r);
+            EXPECT_LT(mono_ms() - t0, 10'000) << "bounded by the page set-up limit, not max_timeout";
+        }
+        EXPECT_TRUE(failed) << "a browser without zygotes starts no page";
         EXPECT_TRUE(co_await eventually(
             [&] { return e.stats().available > 0 && e.browser_pids() != std::vector<pid_t>{browser}; },
             10'000));
