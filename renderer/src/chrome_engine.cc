@@ -118,10 +118,14 @@ rt::Task<void> ChromeEngine::start() {
     }
     if (ok == 0) {
         _stopping = true;
+        _stop_started = true;
+        wake_waiters();
         for (const auto& p : ps)
             co_await p->shutdown();
         co_await _bg.close();
+        co_await _renders.close();
         _procs.clear();
+        _stopped = true;
         throw std::runtime_error("render engine: cannot start Chromium: " + first_error);
     }
     for (size_t i = 0; i < ps.size(); ++i) {
@@ -424,7 +428,12 @@ rt::Task<RenderResult> ChromeEngine::render(RenderRequest req, rt::CancelToken c
 }
 
 rt::Task<void> ChromeEngine::stop() {
-    if (_stopping && _procs.empty()) co_return;
+    if (_stop_started) {  // a second caller waits for the first (a Gate takes one closer)
+        while (!_stopped)
+            co_await rt::sleep_for(rt::Millis(5));
+        co_return;
+    }
+    _stop_started = true;
     _stopping = true;
     wake_waiters();
     co_await _renders.close();
@@ -438,7 +447,8 @@ rt::Task<void> ChromeEngine::stop() {
     for (auto& p : _procs)
         co_await p->shutdown();  // any launched while we waited
     _procs.clear();
-    _log.info("render engine stopped", {{"renders", std::to_string(_renders_total)}});
+    _stopped = true;
+    if (_started) _log.info("render engine stopped", {{"renders", std::to_string(_renders_total)}});
 }
 
 EngineStats ChromeEngine::stats() const {

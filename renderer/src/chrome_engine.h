@@ -104,6 +104,7 @@ class ChromeEngine final : public RenderEngine {
     int _active = 0;
     bool _started = false;
     bool _stopping = false;
+    bool _stop_started = false, _stopped = false;
     uint64_t _renders_total = 0, _restarts_total = 0, _crashes_total = 0;
     std::string _last_launch_error;
     std::unordered_map<std::string, std::shared_ptr<const Blocklist>> _blocklists;

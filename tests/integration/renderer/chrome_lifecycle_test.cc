@@ -317,7 +317,12 @@ TEST(EngineLifecycle, StopWaitsForRendersThenLeavesNothing) {
         rt::Gate g;
         rt::spawn(g, runner());
         co_await rt::sleep_for(rt::Millis(100));
+        // Two stops at once (the shell's signal path and its drain bound): both return.
+        auto second = [&]() -> rt::Task<void> { co_await e.stop(); };
+        rt::Gate sg;
+        rt::spawn(sg, second());
         co_await e.stop();
+        co_await sg.close();
         co_await g.close();
         EXPECT_TRUE(res.success) << describe(res);
         RenderResult after = co_await e.render(request(site.url("/slow")), {});
