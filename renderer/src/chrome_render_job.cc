@@ -324,7 +324,8 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
     CdpCall nav(_cdp, "Page.navigate", JsonObject().str("url", _req.url).take(), _session, &_sig);
 
     // 3. Wait for the lifecycle event, a redirect, a crash or a timeout.
-    const int64_t timeout_ms = std::max<int64_t>(0, _req.timeout_ns / 1'000'000);
+    // No (or a non-positive) soft timeout: max_timeout bounds the wait alone.
+    const int64_t timeout_ms = _req.timeout_ns > 0 ? _req.timeout_ns / 1'000'000 : _opts.max_timeout_ms;
     const uint64_t soft_ms =
         std::min(nav_sent + static_cast<uint64_t>(std::min(timeout_ms, _opts.max_timeout_ms)), _hard_ms);
     bool timed_out = false;
