@@ -9,7 +9,7 @@ need_built benches/load/static_server
 DURATION=${DURATION:-10}
 RUNS=${RUNS:-3}
 CONNS=${CONNS:-64}
-MODE=${MODE:-memory}
+MODE=${MODE:-auto}
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
 

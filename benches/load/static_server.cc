@@ -1,10 +1,12 @@
 // A static-file server on the runtime, for `benches/run static` and `benches/run idle-conns`.
 //
-//   static_server --root DIR --listen 127.0.0.1:PORT [--cores N] [--mode memory|splice]
+//   static_server --root DIR --listen 127.0.0.1:PORT [--cores N] [--mode auto|memory|splice]
 //
 // memory: every file under DIR is read once at start and served from memory with one
 //         vectored send (header + body) per response — the gateway's cache-hit path.
 // splice: files are opened once and sent with splice(2) through a pipe (no user copy).
+// auto (default): memory below 64 KiB, splice from 64 KiB — the faster of the two at
+//         each size in `benches/run static` (see docs/runtime.md).
 // Prints "ready" on stdout once listening; SIGTERM/SIGINT drain and exit.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -64,7 +66,7 @@ class StaticHandler : public HttpHandler {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string root, listen = "127.0.0.1:8080", mode = "memory";
+    std::string root, listen = "127.0.0.1:8080", mode = "auto";
     unsigned cores = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i];
@@ -81,9 +83,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    if (root.empty() || (mode != "memory" && mode != "splice")) {
+    if (root.empty() || (mode != "memory" && mode != "splice" && mode != "auto")) {
         std::fprintf(stderr,
-                     "usage: static_server --root DIR --listen ADDR [--cores N] [--mode memory|splice]\n");
+                     "usage: static_server --root DIR --listen ADDR [--cores N] [--mode auto|memory|splice]\n");
         return 2;
     }
     std::unordered_map<std::string, File> files;
@@ -92,7 +94,8 @@ int main(int argc, char** argv) {
         std::string rel = "/" + std::filesystem::relative(e.path(), root).string();
         File f;
         f.size = e.file_size();
-        if (mode == "memory") {
+        bool in_memory = mode == "memory" || (mode == "auto" && f.size < 64 * 1024);
+        if (in_memory) {
             std::ifstream in(e.path(), std::ios::binary);
             std::ostringstream ss;
             ss << in.rdbuf();

@@ -220,6 +220,7 @@ class HttpConnection {
   public:
     HttpConnection(HttpServer& srv, int fd) : _srv(srv), _stream(fd) {
         _timer.self = this;
+        _hot_timer.self = this;
         llhttp_init(&_parser, HTTP_REQUEST, &parser_settings());
         _parser.data = &_ctx;
         _ctx.max_header_bytes = srv._opts.max_header_bytes;
@@ -244,7 +245,10 @@ class HttpConnection {
     Task<void> run();
 
     bool idle() const noexcept { return _idle; }
-    void cancel() noexcept { _cs.cancel(); }
+    void cancel() noexcept {
+        _cs.cancel();
+        _hot.cancel();
+    }
     HttpConnection* next() const noexcept { return _next; }
 
   private:
@@ -255,6 +259,12 @@ class HttpConnection {
             c->_timed_out = true;
             c->_cs.cancel();
         }
+        HttpConnection* self = nullptr;
+    };
+
+    struct HotTimer : Timer {
+        HotTimer() : Timer(&HotTimer::fire) {}
+        static void fire(Timer* t) noexcept { static_cast<HotTimer*>(t)->self->_hot.cancel(); }
         HttpConnection* self = nullptr;
     };
 
@@ -272,6 +282,8 @@ class HttpConnection {
     TcpStream _stream;
     CancelSource _cs;
     ConnTimer _timer;
+    CancelSource _hot;  // the short post-response recv (hot window)
+    HotTimer _hot_timer;
     bool _idle = false;
     bool _timed_out = false;
     HttpConnection* _prev = nullptr;
@@ -399,36 +411,61 @@ Task<void> HttpConnection::run() {
     HttpHandler& handler = _srv._handler;
     int fd = _stream.fd();
     for (;;) {
+        bool have_bytes = false;
         if (_start == _end) {
-            // Nothing buffered: wait for readability without holding a buffer.
-            if (_blk) {
-                _srv.release_block(_blk);
-                _blk = nullptr;
-            }
             _start = _parsed = _end = 0;
             if (_srv._draining) co_return;
-            _idle = true;
-            arm(o.idle_timeout_ms);
-            int r = co_await uring_op(
-                [fd](io_uring_sqe* s) { io_uring_prep_poll_add(s, fd, POLLIN | POLLRDHUP); }, _cs);
-            _idle = false;
-            if (r < 0) co_return;  // idle timeout, drain, or socket error: close quietly
-            _blk = _srv.acquire_block();
-            _ctx.blk = _blk;
-            _ctx.reset(0);
-            _msg_start_ms = Reactor::current().now_ms();
-            arm(o.header_timeout_ms);
+            if (_blk && o.hot_window_ms > 0) {
+                // Hot window: a busy keep-alive client sends its next request soon; a
+                // plain recv on the buffer we already hold saves a POLL round trip.
+                _hot.reset();
+                _idle = true;
+                Reactor& r = Reactor::current();
+                r.timers().schedule(_hot_timer, r.now_ms() + o.hot_window_ms);
+                int n = co_await _stream.recv(std::span<char>(_blk->buf, _blk->cap), _hot);
+                r.timers().cancel(_hot_timer);
+                _idle = false;
+                if (n > 0) {
+                    _end = static_cast<size_t>(n);
+                    have_bytes = true;
+                    _ctx.reset(0);
+                    _msg_start_ms = r.now_ms();
+                    arm(o.header_timeout_ms);
+                } else if (n != -ECANCELED || _cs.cancelled() || _srv._draining) {
+                    co_return;  // peer closed, socket error, or drain
+                }
+            }
+            if (!have_bytes) {
+                // Nothing buffered: wait for readability without holding a buffer.
+                if (_blk) {
+                    _srv.release_block(_blk);
+                    _blk = nullptr;
+                }
+                _idle = true;
+                arm(o.idle_timeout_ms);
+                int r = co_await uring_op(
+                    [fd](io_uring_sqe* s) { io_uring_prep_poll_add(s, fd, POLLIN | POLLRDHUP); }, _cs);
+                _idle = false;
+                if (r < 0) co_return;  // idle timeout, drain, or socket error: close quietly
+                _blk = _srv.acquire_block();
+                _ctx.blk = _blk;
+                _ctx.reset(0);
+                _msg_start_ms = Reactor::current().now_ms();
+                arm(o.header_timeout_ms);
+            }
         }
-        if (_end == _blk->cap && !make_room()) {
-            co_await send_error(_ctx.error_status);
-            co_return;
+        if (!have_bytes) {
+            if (_end == _blk->cap && !make_room()) {
+                co_await send_error(_ctx.error_status);
+                co_return;
+            }
+            int n = co_await _stream.recv(std::span<char>(_blk->buf + _end, _blk->cap - _end), _cs);
+            if (n <= 0) {
+                if (_timed_out && _end > _start) co_await send_error(408);
+                co_return;
+            }
+            _end += static_cast<size_t>(n);
         }
-        int n = co_await _stream.recv(std::span<char>(_blk->buf + _end, _blk->cap - _end), _cs);
-        if (n <= 0) {
-            if (_timed_out && _end > _start) co_await send_error(408);
-            co_return;
-        }
-        _end += static_cast<size_t>(n);
 
         while (_parsed < _end) {
             _ctx.base = _blk->buf;

@@ -50,6 +50,10 @@ struct HttpServerOptions {
     uint32_t request_timeout_ms = 30'000;  // first byte -> end of body
     uint32_t idle_timeout_ms = 60'000;     // keep-alive wait between requests
     uint32_t write_timeout_ms = 30'000;    // one response must leave within this
+    // After a response, keep the request buffer and wait for the next request with a
+    // plain recv for this long (busy keep-alive connections skip a POLL round trip);
+    // then give the buffer back and wait with POLL_ADD. 0 = always poll.
+    uint32_t hot_window_ms = 50;
 };
 
 struct HttpServerStats {
