@@ -19,9 +19,11 @@ BASE_FLAGS="--headless --no-sandbox --disable-gpu --disable-quic --no-first-run 
 tmp=$(mktemp -d)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # Each server runs in its own session (setsid): killing the process group also takes
+  # the Chromium that prerender's node process spawned, which would otherwise be orphaned.
+  for p in "${pids[@]}"; do kill -TERM -- "-$p" 2>/dev/null || kill "$p" 2>/dev/null || true; done
   sleep 0.5
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do kill -KILL -- "-$p" 2>/dev/null || kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$tmp"
 }
@@ -94,7 +96,7 @@ log:
 metrics:
   enabled: false
 YAML
-"$BUILD_DIR/renderer/render-service" -c "$tmp/render-service.yaml" > "$tmp/rs.log" 2>&1 &
+setsid "$BUILD_DIR/renderer/render-service" -c "$tmp/render-service.yaml" > "$tmp/rs.log" 2>&1 &
 ours_pid=$!
 pids+=($ours_pid)
 for ((i = 0; i < 300; i++)); do
@@ -111,7 +113,7 @@ cp "$here/prerender_server.js" "$tmp/prerender/"
 pr_port=$(free_port)
 pr_debug=$(free_port)
 (cd "$tmp/prerender" && PRERENDER_PORT=$pr_port PRERENDER_DEBUG_PORT=$pr_debug CHROME_BIN="$CHROME_BIN" \
-  CHROME_FLAGS="$BASE_FLAGS --user-data-dir=$tmp/prerender-profile" exec node prerender_server.js > "$tmp/pr.log" 2>&1) &
+  CHROME_FLAGS="$BASE_FLAGS --user-data-dir=$tmp/prerender-profile" exec setsid node prerender_server.js > "$tmp/pr.log" 2>&1) &
 pr_pid=$!
 pids+=($pr_pid)
 wait_port "$pr_port" 30
