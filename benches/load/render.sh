@@ -125,7 +125,7 @@ python3 "$here/render_driver.py" prerender "http://127.0.0.1:$pr_port" 1 1 "${ur
 sample_pss() {  # sample_pss PID OUTFILE — peak PSS kB while the file "$OUTFILE.run" exists
   local peak=0 v
   while [[ -e "$2.run" ]]; do
-    v=$("$here/pss.sh" "$1" 2>/dev/null || echo 0)
+    v=$("$here/pss_tree" "$1" 2>/dev/null || echo 0)
     (( v > peak )) && peak=$v
     sleep 0.5
   done
