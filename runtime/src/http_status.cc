@@ -1,8 +1,8 @@
-#include "gateway/status_text.h"
+#include "runtime/http_status.h"
 
-namespace ec::gw {
+namespace ec::rt {
 
-std::string_view status_text(int code) {
+std::string_view http_status_text(int code) noexcept {
     switch (code) {
         case 100:
             return "Continue";
@@ -133,4 +133,4 @@ std::string_view status_text(int code) {
     }
 }
 
-}  // namespace ec::gw
+}  // namespace ec::rt
