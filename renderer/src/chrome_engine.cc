@@ -20,6 +20,8 @@ constexpr int64_t kPingTimeoutMs = 5'000;
 constexpr unsigned kPingEveryS = 10;
 constexpr unsigned kRssEveryS = 5;
 constexpr size_t kMaxCachedBlocklists = 256;
+constexpr uint64_t kHousekeepingDelayMaxMs = 250;  // context disposal / spare preparation
+constexpr int64_t kHousekeepingPollMs = 5;
 
 uint64_t backoff_ms(int failures) {
     if (failures <= 0) return 0;
@@ -158,6 +160,7 @@ rt::Task<std::string> ChromeEngine::launch(ChromeProcess& p) {
     }
     if (err.empty()) {
         p.ready = true;
+        top_up_spares(p);
         _log.info("Chromium process ready", {{"chrome_id", p.id()},
                                              {"pid", std::to_string(p.pid())},
                                              {"serial", std::to_string(p.serial())}});
@@ -199,15 +202,23 @@ rt::Task<void> ChromeEngine::replace(int slot, uint64_t delay_ms) {
     for (auto& q : _procs) {
         if (q.get() != &p && q->slot() == slot && !q->draining) {
             q->draining = true;
+            if (SparePages* sp = q->spares()) sp->stop();
             maybe_shutdown(*q);
         }
     }
     wake_waiters();
 }
 
+void ChromeEngine::top_up_spares(ChromeProcess& p) {
+    SparePages* sp = p.spares();
+    if (!sp || !p.ready || p.retiring || p.draining || _stopping || !p.alive()) return;
+    sp->top_up(p.tasks(), static_cast<size_t>(std::clamp(_opts.spare_pages, 0, _plan.slots_per_process)));
+}
+
 void ChromeEngine::retire(ChromeProcess& p, std::string_view why) {
     if (p.retiring || p.draining || _stopping) return;
     p.retiring = true;
+    if (SparePages* sp = p.spares()) sp->stop();
     _log.info("restarting Chromium process",
               {{"chrome_id", p.id()}, {"reason", why}, {"renders", std::to_string(p.renders)}});
     const auto s = static_cast<size_t>(p.slot());
@@ -348,6 +359,12 @@ void ChromeEngine::release(ChromeProcess& p) {
 
 rt::Task<void> ChromeEngine::finish_render(ChromeProcess* p, std::string context_id,
                                            bool browser_unresponsive) {
+    // Housekeeping waits while a render of this browser is starting: the browser's main
+    // thread tearing a renderer down or starting one slows that render's set-up and
+    // navigation (measured ~20 ms each); during the quiet window it costs nothing.
+    const uint64_t until = now_ms() + kHousekeepingDelayMaxMs;
+    while (p->starting > 0 && p->alive() && now_ms() < until)
+        if (!co_await rt::sleep_for(rt::Millis(kHousekeepingPollMs), _bg_stop)) break;
     if (!context_id.empty() && p->alive()) {
         CdpResult r = co_await p->cdp().call("Target.disposeBrowserContext",
                                              JsonObject().str("browserContextId", context_id).take(), "",
@@ -360,6 +377,7 @@ rt::Task<void> ChromeEngine::finish_render(ChromeProcess* p, std::string context
         p->poisoned = true;
         p->kill();
     }
+    top_up_spares(*p);
     release(*p);
 }
 
@@ -406,11 +424,17 @@ rt::Task<RenderResult> ChromeEngine::render(RenderRequest req, rt::CancelToken c
                               : std::string("no Chromium process became available in time");
         co_return finish(failure(et, std::move(msg), 503));
     }
+    // A prepared page when one is ready (its context is then this render's); finish_render
+    // prepares the next one.
+    std::optional<PreparedPage> spare;
+    if (SparePages* sp = p->spares()) spare = sp->take();
+    if (spare) ++_spares_used;
     RenderResult r;
     std::string context_id;
     bool unresponsive = false;
     {
-        RenderJob job(*p, req, blocklist_for(req), _opts, _log, start, hard, cancel);
+        RenderJob job(*p, req, blocklist_for(req), _opts, _log, start, hard, cancel,
+                      spare ? &*spare : nullptr);
         r = co_await job.run();
         context_id = job.context_id();
         unresponsive = job.browser_unresponsive();

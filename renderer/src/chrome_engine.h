@@ -66,6 +66,8 @@ class ChromeEngine final : public RenderEngine {
     // Diagnostics and tests: browser pids and user-data dirs of the live processes.
     std::vector<pid_t> browser_pids() const;
     std::vector<std::string> user_data_dirs() const;
+    // Renders that started on a prepared page (chrome_spares.h).
+    uint64_t spare_pages_used() const noexcept { return _spares_used; }
 
   private:
     struct Waiter {
@@ -82,6 +84,7 @@ class ChromeEngine final : public RenderEngine {
     rt::Task<void> replace(int slot, uint64_t delay_ms);
     void schedule_shutdown(const std::shared_ptr<ChromeProcess>& p);
     void retire(ChromeProcess& p, std::string_view why);
+    void top_up_spares(ChromeProcess& p);
     void on_lost(ChromeProcess& p, std::string_view why);
     void maybe_shutdown(ChromeProcess& p);
     rt::Task<void> shutdown_and_forget(std::shared_ptr<ChromeProcess> p);
@@ -105,7 +108,7 @@ class ChromeEngine final : public RenderEngine {
     bool _started = false;
     bool _stopping = false;
     bool _stop_started = false, _stopped = false;
-    uint64_t _renders_total = 0, _restarts_total = 0, _crashes_total = 0;
+    uint64_t _renders_total = 0, _restarts_total = 0, _crashes_total = 0, _spares_used = 0;
     std::string _last_launch_error;
     std::unordered_map<std::string, std::shared_ptr<const Blocklist>> _blocklists;
     rt::Gate _renders;  // render() calls in flight

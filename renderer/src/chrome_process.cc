@@ -221,6 +221,7 @@ rt::Task<std::string> ChromeProcess::launch(uint64_t deadline_ms) {
     }
     simdjson::dom::parser p;
     _version = std::string(v.result(p)["product"].str());
+    _spares = std::make_unique<SparePages>(*_cdp, _opts, _log, _id);
     co_return std::string();
 }
 

@@ -26,6 +26,7 @@
 
 #include "cdp_client.h"
 #include "chrome_log.h"
+#include "chrome_spares.h"
 #include "engine_options.h"
 #include "runtime/gate.h"
 #include "runtime/process.h"
@@ -78,7 +79,11 @@ class ChromeProcess {
     // processes), from /proc. 0 when unknown.
     uint64_t rss_bytes() const;
 
-    // Background work tied to this process (context disposals); shutdown() waits for it.
+    // Pages prepared ahead of renders (null until launch() succeeded).
+    SparePages* spares() noexcept { return _spares.get(); }
+
+    // Background work tied to this process (context disposals, spare pages); shutdown()
+    // waits for it.
     rt::Gate& tasks() noexcept { return _tasks; }
 
     // SIGKILL to the whole group now; the exit is then reported like a crash.
@@ -89,6 +94,7 @@ class ChromeProcess {
     bool shutdown_scheduled = false;
     bool pinging = false;
     int active = 0;         // renders in progress here (they hold its render slots)
+    int starting = 0;       // of those, renders not yet at DOMContentLoaded (RenderJob)
     int disposing = 0;      // finished renders whose browser context is being disposed
     int renders = 0;        // renders started here
     bool retiring = false;  // due for restart: takes renders only when nothing else can
@@ -111,6 +117,7 @@ class ChromeProcess {
     uint64_t _started_ms = 0;
     std::optional<rt::Process> _proc;
     std::unique_ptr<CdpClient> _cdp;
+    std::unique_ptr<SparePages> _spares;  // after _cdp: destroyed first
     rt::Gate _tasks;
     bool _exited = false;
     bool _shutting_down = false;

@@ -95,7 +95,7 @@ HeaderList split_headers(JsonView headers) {
 RenderJob::RenderJob(ChromeProcess& proc, const RenderRequest& req,
                      std::shared_ptr<const Blocklist> blocklist, const EngineOptions& opts,
                      const EngineLog& log, uint64_t start_ms, uint64_t hard_deadline_ms,
-                     rt::CancelToken cancel)
+                     rt::CancelToken cancel, const PreparedPage* prepared)
     : _proc(proc),
       _cdp(proc.cdp()),
       _req(req),
@@ -107,6 +107,8 @@ RenderJob::RenderJob(ChromeProcess& proc, const RenderRequest& req,
       _cancel(cancel),
       _origin(parse_origin(req.url)),
       _net(_origin.host, start_ms) {
+    ++_proc.starting;
+    if (prepared) _prepared = *prepared;
     if (req.include_har) _har = std::make_unique<HarRecorder>();
     _wait_for = canonical_wait_for(req.wait_for);
     if (_wait_for.empty()) _wait_for = "networkIdle";
@@ -123,6 +125,7 @@ RenderJob::RenderJob(ChromeProcess& proc, const RenderRequest& req,
 }
 
 RenderJob::~RenderJob() {
+    end_start_phase();
     if (_sink_added) _cdp.remove_sink(_session);
     for (const auto& child : _children)
         _cdp.remove_sink(child);
@@ -204,47 +207,49 @@ rt::Task<RenderResult> RenderJob::run() {
     co_return r;
 }
 
-rt::Task<RenderResult> RenderJob::run_procedure() {
-    RenderResult r;
-    if (!_origin.valid() || (_origin.scheme != "http" && _origin.scheme != "https")) {
-        co_return fail(error_type::kInvalidUrl, "not an absolute http(s) URL: " + _req.url);
-    }
-
-    // 1. Context, page, flat session.
+rt::Task<RenderJob::SetUp> RenderJob::set_up_page(RenderResult& r) {
+    // 1. Context, page, flat session (a spare page has them already).
     CdpResult res;
-    if (!co_await browser_call(res, "Target.createBrowserContext", "{\"disposeOnDetach\":true}")) {
-        if (Stop s = stop_reason(); s != Stop::none)
-            finish_failure(r, s);
-        else if (res.status == CdpStatus::closed)
-            finish_failure(r, Stop::crash);
-        else
-            r = fail(error_type::kNavigationFailed, "Target.createBrowserContext: " + res.message, 503);
-        co_return r;
+    if (_prepared) {
+        _context_id = _prepared->context_id;
+        _target_id = _prepared->target_id;
+        _session = _prepared->session;
+    } else {
+        if (!co_await browser_call(res, "Target.createBrowserContext", "{\"disposeOnDetach\":true}")) {
+            if (Stop s = stop_reason(); s != Stop::none)
+                finish_failure(r, s);
+            else if (res.status == CdpStatus::closed)
+                finish_failure(r, Stop::crash);
+            else
+                r = fail(error_type::kNavigationFailed, "Target.createBrowserContext: " + res.message, 503);
+            co_return SetUp::failed;
+        }
+        _context_id = std::string(res.result(_parser)["browserContextId"].str());
+        if (!co_await browser_call(
+                res, "Target.createTarget",
+                JsonObject().str("url", "about:blank").str("browserContextId", _context_id).take())) {
+            if (Stop s = stop_reason(); s != Stop::none)
+                finish_failure(r, s);
+            else if (res.status == CdpStatus::closed)
+                finish_failure(r, Stop::crash);
+            else
+                r = fail(error_type::kNavigationFailed, "Target.createTarget: " + res.message, 503);
+            co_return SetUp::failed;
+        }
+        _target_id = std::string(res.result(_parser)["targetId"].str());
+        if (!co_await browser_call(
+                res, "Target.attachToTarget",
+                JsonObject().str("targetId", _target_id).boolean("flatten", true).take())) {
+            if (Stop s = stop_reason(); s != Stop::none)
+                finish_failure(r, s);
+            else if (res.status == CdpStatus::closed)
+                finish_failure(r, Stop::crash);
+            else
+                r = fail(error_type::kNavigationFailed, "Target.attachToTarget: " + res.message, 503);
+            co_return SetUp::failed;
+        }
+        _session = std::string(res.result(_parser)["sessionId"].str());
     }
-    _context_id = std::string(res.result(_parser)["browserContextId"].str());
-    if (!co_await browser_call(
-            res, "Target.createTarget",
-            JsonObject().str("url", "about:blank").str("browserContextId", _context_id).take())) {
-        if (Stop s = stop_reason(); s != Stop::none)
-            finish_failure(r, s);
-        else if (res.status == CdpStatus::closed)
-            finish_failure(r, Stop::crash);
-        else
-            r = fail(error_type::kNavigationFailed, "Target.createTarget: " + res.message, 503);
-        co_return r;
-    }
-    _target_id = std::string(res.result(_parser)["targetId"].str());
-    if (!co_await browser_call(res, "Target.attachToTarget",
-                               JsonObject().str("targetId", _target_id).boolean("flatten", true).take())) {
-        if (Stop s = stop_reason(); s != Stop::none)
-            finish_failure(r, s);
-        else if (res.status == CdpStatus::closed)
-            finish_failure(r, Stop::crash);
-        else
-            r = fail(error_type::kNavigationFailed, "Target.attachToTarget: " + res.message, 503);
-        co_return r;
-    }
-    _session = std::string(res.result(_parser)["sessionId"].str());
     _cdp.add_sink(_session, this);
     _sink_added = true;
 
@@ -252,13 +257,9 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
     auto setup = [&](std::string_view method, const std::string& params) {
         _setup.push_back(std::make_unique<CdpCall>(_cdp, method, params, _session, &_sig));
     };
-    setup("Page.enable", "{}");
-    setup("Page.setLifecycleEventsEnabled", "{\"enabled\":true}");
-    setup("Network.enable", "{\"maxTotalBufferSize\":0,\"maxResourceBufferSize\":0}");
-    setup("Runtime.enable", "{}");
-    if (!_opts.server_id.empty())
-        setup("Network.setExtraHTTPHeaders",
-              JsonObject().raw("headers", JsonObject().str("X-Edge-Render", _opts.server_id).take()).take());
+    if (!_prepared)
+        for (const auto& [method, params] : base_page_setup(_opts))
+            setup(method, params);
     setup("Network.setBlockedURLs", JsonObject().raw("urls", _bl->blocked_urls_json()).take());
     std::vector<std::string> patterns = _bl->fetch_patterns();
     if (!_inject.empty() && !_bl->intercepts_everything())
@@ -272,14 +273,6 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
         _fetch_patterns_json.push_back(']');
         setup("Fetch.enable", JsonObject().raw("patterns", _fetch_patterns_json).take());
     }
-    // Dedicated workers are targets of their own: attach to them paused, give them the same
-    // header, blocklist and interception, then let them run (on_attached).
-    setup("Target.setAutoAttach", R"({"autoAttach":true,"waitForDebuggerOnStart":true,"flatten":true})");
-    // Service workers would run outside this page's session (no X-Edge-Render, no blocklist)
-    // and only cost time in a one-shot render: pages see no navigator.serviceWorker.
-    setup(
-        "Page.addScriptToEvaluateOnNewDocument",
-        JsonObject().str("source", "try { delete Navigator.prototype.serviceWorker; } catch (e) {}").take());
     if (!_req.user_agent.empty())
         setup("Emulation.setUserAgentOverride", JsonObject().str("userAgent", _req.user_agent).take());
     const int width = _req.viewport_width > 0 ? _req.viewport_width : 1920;
@@ -299,27 +292,62 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
     for (;;) {
         if (std::ranges::all_of(_setup, [](const auto& c) { return c->done(); })) break;
         if (Stop s = stop_reason(); s != Stop::none) {
+            if (s == Stop::renderer_crash && _prepared) co_return SetUp::spare_lost;
             finish_failure(r, s == Stop::redirect ? Stop::crash : s);
-            co_return r;
+            co_return SetUp::failed;
         }
         if (now_ms() >= setup_deadline) {
             _browser_unresponsive = true;
-            co_return fail(error_type::kChromeCrash,
-                           "Chromium did not set up a page within " + std::to_string(kPageSetupMs) +
-                               " ms (no renderer process); the browser is replaced",
-                           503);
+            r = fail(error_type::kChromeCrash,
+                     "Chromium did not set up a page within " + std::to_string(kPageSetupMs) +
+                         " ms (no renderer process); the browser is replaced",
+                     503);
+            co_return SetUp::failed;
         }
         co_await _sig.wait_until(setup_deadline, _cancel);
     }
     for (const auto& c : _setup) {
         if (c->result().status == CdpStatus::closed) {
             finish_failure(r, Stop::crash);
-            co_return r;
+            co_return SetUp::failed;
         }
+        if (!c->ok() && _prepared) co_return SetUp::spare_lost;  // e.g. "Session ... not found"
         if (!c->ok())
             _log.warn("render set-up command failed",
                       {{"chrome_id", _proc.id()}, {"url", _req.url}, {"error", c->result().message}});
     }
+    co_return SetUp::ok;
+}
+
+void RenderJob::abandon_spare() {
+    if (_sink_added) _cdp.remove_sink(_session);
+    _sink_added = false;
+    if (!_context_id.empty())
+        _cdp.send("Target.disposeBrowserContext", JsonObject().str("browserContextId", _context_id).take());
+    _setup.clear();
+    _prepared.reset();
+    _context_id.clear();
+    _target_id.clear();
+    _session.clear();
+    _fetch_patterns_json.clear();
+    _renderer_crashed = _detached = false;
+    _detach_reason.clear();
+}
+
+rt::Task<RenderResult> RenderJob::run_procedure() {
+    RenderResult r;
+    if (!_origin.valid() || (_origin.scheme != "http" && _origin.scheme != "https")) {
+        co_return fail(error_type::kInvalidUrl, "not an absolute http(s) URL: " + _req.url);
+    }
+
+    // 1.–2. A page ready for the navigation. A spare page that died before it was used
+    // (its renderer killed while it waited) is replaced by a fresh one, once.
+    SetUp st = co_await set_up_page(r);
+    if (st == SetUp::spare_lost) {
+        abandon_spare();
+        st = co_await set_up_page(r);
+    }
+    if (st != SetUp::ok) co_return r;
     const uint64_t nav_sent = now_ms();
     CdpCall nav(_cdp, "Page.navigate", JsonObject().str("url", _req.url).take(), _session, &_sig);
 
@@ -369,9 +397,11 @@ rt::Task<RenderResult> RenderJob::run_procedure() {
             timed_out = true;
             break;
         }
-        co_await _sig.wait_until(soft_ms, _cancel);
+        const uint64_t idle = nav_checked ? idle_due() : 0;
+        co_await _sig.wait_until(idle != 0 ? std::min(idle, soft_ms) : soft_ms, _cancel);
     }
 
+    end_start_phase();
     if (_redirected) {
         // F-RS-11: the main document answered 3xx: success, no HTML, the target as final_url.
         r.success = true;
@@ -559,12 +589,26 @@ HeaderList RenderJob::raw_headers_for(int status, HeaderList fallback) {
     return fallback;
 }
 
-bool RenderJob::reached_wait_event() const noexcept {
+void RenderJob::end_start_phase() noexcept {
+    if (!_start_phase) return;
+    _start_phase = false;
+    --_proc.starting;
+}
+
+bool RenderJob::reached_wait_event() {
     if (_loaders.empty()) return false;
     const std::string& current = _loaders.back();
     for (const Lifecycle& e : _lifecycle)
         if (e.loader == current && e.name == _wait_for) return true;
-    return false;
+    const uint64_t due = idle_due();
+    if (due == 0 || now_ms() < due) return false;
+    if (_lifecycle.size() < 256) _lifecycle.push_back(Lifecycle{current, _wait_for, now_ms()});
+    return true;
+}
+
+uint64_t RenderJob::idle_due() const noexcept {
+    const std::optional<uint64_t> at = _idle.idle_at(_wait_for);
+    return at ? std::max<uint64_t>(*at, 1) : 0;
 }
 
 void RenderJob::fill_metrics(RenderResult& r) {
@@ -593,6 +637,7 @@ void RenderJob::on_cdp_event(std::string_view session, std::string_view method, 
         std::string_view ev = method.substr(8);
         if (ev == "requestWillBeSent") {
             _net.on_request(p, now);
+            _idle.on_request(session, p["requestId"].str(), now);
             if (_har) _har->on_request(p);
             if (p["type"].str() == "Document" && p["frameId"].str() == _target_id) {
                 const std::string_view id = p["requestId"].str();
@@ -626,9 +671,13 @@ void RenderJob::on_cdp_event(std::string_view session, std::string_view method, 
                                           split_headers(p["headers"]));
         } else if (ev == "loadingFinished") {
             _net.on_finished(p, now);
+            _idle.on_done(session, p["requestId"].str(), now);
+            _sig.notify();
             if (_har) _har->on_finished(p);
         } else if (ev == "loadingFailed") {
             _net.on_failed(p, now);
+            _idle.on_done(session, p["requestId"].str(), now);
+            _sig.notify();
             if (_har) _har->on_failed(p);
             if (!_nav_request.empty() && p["requestId"].str() == _nav_request)
                 _main_error = std::string(p["errorText"].str());
@@ -640,6 +689,7 @@ void RenderJob::on_cdp_event(std::string_view session, std::string_view method, 
         on_attached(p);
     } else if (method == "Target.detachedFromTarget") {
         const std::string_view child = p["sessionId"].str();
+        _idle.forget_session(child, now);
         if (auto it = std::ranges::find(_children, child); it != _children.end()) {
             _cdp.remove_sink(child);
             _children.erase(it);
@@ -653,8 +703,12 @@ void RenderJob::on_cdp_event(std::string_view session, std::string_view method, 
         const std::string_view loader = f["loaderId"].str();
         if (!loader.empty() && (_loaders.empty() || _loaders.back() != loader) && _loaders.size() < 16) {
             // The first commit is the navigation's; later ones are JS navigations, followed.
-            if (_loaders.empty() || std::ranges::find(_loaders, loader) == _loaders.end())
+            if (_loaders.empty() || std::ranges::find(_loaders, loader) == _loaders.end()) {
+                // A new document (a JS navigation): its quiet window starts at its own
+                // DOMContentLoaded.
+                if (!_loaders.empty()) _idle.on_new_document();
                 _loaders.emplace_back(loader);
+            }
         }
         _sig.notify();
     } else if (method == "Page.javascriptDialogOpening") {
@@ -699,6 +753,7 @@ void RenderJob::on_attached(JsonView p) {
 
 void RenderJob::on_cdp_detached(std::string_view session, std::string_view why) {
     if (session != _session) {
+        _idle.forget_session(session, rt::Reactor::current().now_ms());
         if (auto it = std::ranges::find(_children, session); it != _children.end()) _children.erase(it);
         return;
     }
@@ -710,9 +765,22 @@ void RenderJob::on_cdp_detached(std::string_view session, std::string_view why) 
 
 void RenderJob::on_lifecycle(JsonView p) {
     if (p["frameId"].str() != _target_id || _lifecycle.size() >= 256) return;
-    _lifecycle.push_back(Lifecycle{std::string(p["loaderId"].str()), std::string(p["name"].str()),
-                                   rt::Reactor::current().now_ms()});
-    if (_lifecycle.back().name == _wait_for) _sig.notify();
+    const std::string_view loader = p["loaderId"].str();
+    const std::string_view name = p["name"].str();
+    const uint64_t now = rt::Reactor::current().now_ms();
+    // The detector's window starts at the DOMContentLoaded of the document being waited
+    // for (not the initial about:blank's, which may be replayed when events are enabled).
+    if (name == "DOMContentLoaded" && !_loaders.empty() && loader == _loaders.back()) {
+        _idle.on_dom_content_loaded(now);
+        end_start_phase();
+    }
+    // Already recorded from the detector: one entry per loader.
+    if (name.starts_with("network") && std::ranges::any_of(_lifecycle, [&](const Lifecycle& e) {
+            return e.loader == loader && e.name == name;
+        }))
+        return;
+    _lifecycle.push_back(Lifecycle{std::string(loader), std::string(name), now});
+    _sig.notify();
 }
 
 void RenderJob::on_request_paused(std::string_view session, JsonView p) {

@@ -1,7 +1,8 @@
 // RenderJob: the render procedure (F-RS-08 … F-RS-18) for one request on one browser.
 //
 //   1. Target.createBrowserContext → createTarget(about:blank) → attachToTarget (flat):
-//      three dependent round trips, then this job is the session's event sink.
+//      three dependent round trips, then this job is the session's event sink. With a
+//      spare page (chrome_spares.h) all of that and the base set-up are done already.
 //   2. Set-up in ONE write, the replies awaited together (the renderer applies them;
 //      navigating earlier races the first sub-requests), then Page.navigate: Page and
 //      lifecycle events, Network (no body buffering), Runtime (console, exceptions),
@@ -10,7 +11,8 @@
 //      origin when client headers are injected), worker auto-attach (they get the same rules),
 //      no service workers, user agent, viewport (mobile < 768 px).
 //      Listeners exist before the navigation starts: no early event can be missed.
-//   3. Wait for `wait_for` on the main frame's current loader (follows JS navigations),
+//   3. Wait for `wait_for` on the main frame's current loader (follows JS navigations;
+//      networkIdle/networkAlmostIdle also from our own detector, chrome_idle.h),
 //      a main-document HTTP redirect (→ 3xx result at once), a crash, the soft timeout
 //      (→ capture anyway, timed_out) or the hard deadline (→ 504).
 //   4. extra_wait (skipped after a soft timeout; cancellable).
@@ -28,6 +30,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,10 +38,12 @@
 #include "cdp_client.h"
 #include "chrome_blocklist.h"
 #include "chrome_har.h"
+#include "chrome_idle.h"
 #include "chrome_log.h"
 #include "chrome_network_tracker.h"
 #include "chrome_process.h"
 #include "chrome_signal.h"
+#include "chrome_spares.h"
 #include "engine_options.h"
 #include "render_types.h"
 #include "runtime/cancel.h"
@@ -72,7 +77,7 @@ class RenderJob final : public CdpEventSink {
   public:
     RenderJob(ChromeProcess& proc, const RenderRequest& req, std::shared_ptr<const Blocklist> blocklist,
               const EngineOptions& opts, const EngineLog& log, uint64_t start_ms, uint64_t hard_deadline_ms,
-              rt::CancelToken cancel);
+              rt::CancelToken cancel, const PreparedPage* prepared = nullptr);
     ~RenderJob() override;
     RenderJob(const RenderJob&) = delete;
     RenderJob& operator=(const RenderJob&) = delete;
@@ -90,7 +95,13 @@ class RenderJob final : public CdpEventSink {
   private:
     enum class Stop : uint8_t { none, crash, renderer_crash, redirect, hard, cancelled };
 
+    enum class SetUp : uint8_t { ok, failed, spare_lost };
+
     rt::Task<RenderResult> run_procedure();
+    // Steps 1–2: the page (spare or new), its session and set-up. On `failed`, `r` holds
+    // the failure; `spare_lost`: the spare page was dead, abandon_spare() and retry.
+    rt::Task<SetUp> set_up_page(RenderResult& r);
+    void abandon_spare();
     rt::Task<bool> browser_call(CdpResult& out, std::string_view method, std::string params);
     Stop stop_reason() const noexcept;
     void finish_failure(RenderResult& r, Stop s);
@@ -101,7 +112,14 @@ class RenderJob final : public CdpEventSink {
     void on_console(JsonView p);
     void on_exception(JsonView p);
     void add_console(std::string_view type, std::string_view url, int64_t line, int64_t col, std::string msg);
-    bool reached_wait_event() const noexcept;
+    // True once `wait_for` was reached on the current loader: Chrome's lifecycle event, or
+    // for networkIdle/networkAlmostIdle the detector's window (recorded as that event).
+    bool reached_wait_event();
+    // The render passed its start (set-up, navigation, DOMContentLoaded): the engine's
+    // housekeeping on this browser may run (ChromeProcess::starting).
+    void end_start_phase() noexcept;
+    // When the detector's window for `wait_for` completes (0 when it cannot tell yet).
+    uint64_t idle_due() const noexcept;
     void fill_metrics(RenderResult& r);
     HeaderList raw_headers_for(int status, HeaderList fallback);
 
@@ -118,8 +136,10 @@ class RenderJob final : public CdpEventSink {
 
     UrlOrigin _origin;
     std::string _wait_for;
+    std::optional<PreparedPage> _prepared;
     std::string _context_id, _target_id, _session;
     bool _sink_added = false;
+    bool _start_phase = true;
     bool _browser_unresponsive = false;
     std::string _fetch_patterns_json;    // Fetch.enable patterns ("" = no interception)
     std::vector<std::string> _children;  // auto-attached worker sessions
@@ -146,6 +166,7 @@ class RenderJob final : public CdpEventSink {
     std::string _main_error;  // loadingFailed errorText of the main document
 
     NetworkTracker _net;
+    NetworkIdleDetector _idle;
     std::unique_ptr<HarRecorder> _har;  // only with include_har
     std::vector<ConsoleMessage> _console;
     size_t _console_bytes = 0;

@@ -22,6 +22,9 @@ struct EngineOptions {
     int64_t restart_after_time_ms = 3'600'000;       // chrome.restart.after_time (60 min)
     uint64_t restart_max_rss_bytes = 0;    // our extension `chrome.restart.max_rss` (0 = off)
     int64_t max_timeout_ms = 60'000;       // chrome.render.max_timeout (hard limit per render)
+    // Pages kept prepared per browser process (chrome_spares.h), at most its render slots;
+    // 0 = every render creates its context and page itself. Not a config key.
+    int spare_pages = 2;
     std::string server_id;                 // server.id: value of X-Edge-Render on every request
     std::string user_data_root;            // parent of per-process --user-data-dir ("" = $TMPDIR)
     // Engine addition: receives one JSON log line (no newline) per engine event: process

@@ -126,6 +126,49 @@ fetch('/api/items').then(r => r.json()).then(items => {
     EXPECT_TRUE(idle);
 }
 
+// networkIdle is Chrome's definition (nothing in flight for 500 ms after DOMContentLoaded),
+// computed by the engine from Network events: a request that starts inside the window
+// postpones it until 500 ms after that request ends.
+TEST_F(RenderProcedure, NetworkIdleWaitsForARequestStartedInsideTheQuietWindow) {
+    _site->page("/late-xhr", R"(<!doctype html><html><body><p id=out>waiting</p><script>
+setTimeout(() => fetch('/api/late').then(r => r.text()).then(t => {
+  document.getElementById('out').textContent = t;
+}), 300);</script></body></html>)");
+    _site->page("/api/late", "late answer", {.content_type = "text/plain", .delay_ms = 400});
+    RenderRequest q = request(_site->url("/late-xhr"));
+    q.wait_for = "networkIdle";
+    RenderResult r = render(q);
+    ASSERT_TRUE(r.success) << describe(r);
+    EXPECT_FALSE(r.metrics.timed_out);
+    EXPECT_TRUE(contains(r.html, ">late answer<")) << r.html;
+    double dcl = -1, idle = -1;
+    for (const auto& e : r.metrics.lifecycle_events) {
+        if (e.name == "DOMContentLoaded" && dcl < 0) dcl = e.time_s;
+        if (e.name == "networkIdle" && idle < 0) idle = e.time_s;
+    }
+    ASSERT_GE(dcl, 0);
+    ASSERT_GE(idle, 0);
+    EXPECT_GE(idle - dcl, 1.15) << "300 ms to the request + 400 ms answer + the 500 ms window";
+}
+
+// networkAlmostIdle: at most two requests in flight for 500 ms. Two requests that never
+// end do not hold the render (networkIdle would run into the soft timeout).
+TEST_F(RenderProcedure, NetworkAlmostIdleToleratesTwoOpenRequests) {
+    _site->hang("/open-a");
+    _site->hang("/open-b");
+    _site->page("/two-open", R"(<!doctype html><html><body><p id=x>no</p><script>
+fetch('/open-a'); fetch('/open-b'); document.getElementById('x').textContent = 'ready';
+</script></body></html>)");
+    RenderRequest q = request(_site->url("/two-open"));
+    q.wait_for = "networkAlmostIdle";
+    q.timeout_ns = 8'000'000'000;
+    RenderResult r = render(q);
+    ASSERT_TRUE(r.success) << describe(r);
+    EXPECT_FALSE(r.metrics.timed_out);
+    EXPECT_TRUE(contains(r.html, ">ready<")) << r.html;
+    EXPECT_LT(r.render_time_ns, 8'000'000'000);
+}
+
 TEST_F(RenderProcedure, DelayedContentNeedsExtraWait) {
     _site->page("/delayed", R"(<!doctype html><html><body><div id=late>early</div><script>
 setTimeout(() => { document.getElementById('late').textContent = 'late content'; }, 600);
@@ -614,6 +657,24 @@ TEST_F(RenderProcedure, HarLogWithMetadata) {
 
     RenderResult plain = render(request(_site->url("/har?x=1&y=two")));
     EXPECT_TRUE(plain.har_json.empty()) << "only on request";
+}
+
+// Renders after the first start on prepared (spare) pages; each is still a context of
+// its own: no cookie, localStorage or sessionStorage of an earlier render is visible.
+TEST_F(RenderProcedure, SequentialRendersOnSparePagesStartClean) {
+    _site->page("/state", R"(<!doctype html><html><body><p id=s></p><script>
+document.getElementById('s').textContent = 'cookie=' + (document.cookie || 'none') +
+  ' local=' + (localStorage.getItem('k') || 'none') + ' session=' + (sessionStorage.getItem('k') || 'none');
+document.cookie = 'k=1'; localStorage.setItem('k', '1'); sessionStorage.setItem('k', '1');
+</script></body></html>)");
+    const uint64_t used_before = _engine->spare_pages_used();
+    for (int i = 0; i < 4; ++i) {
+        RenderResult r = render(request(_site->url("/state")));
+        ASSERT_TRUE(r.success) << describe(r);
+        EXPECT_TRUE(contains(r.html, ">cookie=none local=none session=none<"))
+            << "render " << i << ": " << r.html;
+    }
+    EXPECT_GE(_engine->spare_pages_used() - used_before, 3u) << "spare pages are prepared between renders";
 }
 
 TEST_F(RenderProcedure, ConcurrentRendersUseSeparateContexts) {
