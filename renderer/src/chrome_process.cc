@@ -336,6 +336,7 @@ rt::Task<void> ChromeProcess::shutdown() {
         co_await _proc->wait_for(5000);
     }
     _proc.reset();  // a still-unreaped child is SIGKILLed and reaped by the destructor
+    _spares.reset();  // unregisters from the client: before it goes
     _cdp.reset();
     remove_tree(_user_dir);
     _shut_down = true;

@@ -216,36 +216,21 @@ rt::Task<RenderJob::SetUp> RenderJob::set_up_page(RenderResult& r) {
         _session = _prepared->session;
     } else {
         if (!co_await browser_call(res, "Target.createBrowserContext", "{\"disposeOnDetach\":true}")) {
-            if (Stop s = stop_reason(); s != Stop::none)
-                finish_failure(r, s);
-            else if (res.status == CdpStatus::closed)
-                finish_failure(r, Stop::crash);
-            else
-                r = fail(error_type::kNavigationFailed, "Target.createBrowserContext: " + res.message, 503);
+            browser_call_failed(r, res, "Target.createBrowserContext");
             co_return SetUp::failed;
         }
         _context_id = std::string(res.result(_parser)["browserContextId"].str());
         if (!co_await browser_call(
                 res, "Target.createTarget",
                 JsonObject().str("url", "about:blank").str("browserContextId", _context_id).take())) {
-            if (Stop s = stop_reason(); s != Stop::none)
-                finish_failure(r, s);
-            else if (res.status == CdpStatus::closed)
-                finish_failure(r, Stop::crash);
-            else
-                r = fail(error_type::kNavigationFailed, "Target.createTarget: " + res.message, 503);
+            browser_call_failed(r, res, "Target.createTarget");
             co_return SetUp::failed;
         }
         _target_id = std::string(res.result(_parser)["targetId"].str());
         if (!co_await browser_call(
                 res, "Target.attachToTarget",
                 JsonObject().str("targetId", _target_id).boolean("flatten", true).take())) {
-            if (Stop s = stop_reason(); s != Stop::none)
-                finish_failure(r, s);
-            else if (res.status == CdpStatus::closed)
-                finish_failure(r, Stop::crash);
-            else
-                r = fail(error_type::kNavigationFailed, "Target.attachToTarget: " + res.message, 503);
+            browser_call_failed(r, res, "Target.attachToTarget");
             co_return SetUp::failed;
         }
         _session = std::string(res.result(_parser)["sessionId"].str());
@@ -317,6 +302,15 @@ rt::Task<RenderJob::SetUp> RenderJob::set_up_page(RenderResult& r) {
                       {{"chrome_id", _proc.id()}, {"url", _req.url}, {"error", c->result().message}});
     }
     co_return SetUp::ok;
+}
+
+void RenderJob::browser_call_failed(RenderResult& r, const CdpResult& res, std::string_view what) {
+    if (Stop s = stop_reason(); s != Stop::none)
+        finish_failure(r, s);
+    else if (res.status == CdpStatus::closed)
+        finish_failure(r, Stop::crash);
+    else
+        r = fail(error_type::kNavigationFailed, std::string(what) + ": " + res.message, 503);
 }
 
 void RenderJob::abandon_spare() {

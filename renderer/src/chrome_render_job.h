@@ -102,6 +102,8 @@ class RenderJob final : public CdpEventSink {
     // the failure; `spare_lost`: the spare page was dead, abandon_spare() and retry.
     rt::Task<SetUp> set_up_page(RenderResult& r);
     void abandon_spare();
+    // A page-creation command failed: the stop reason, a crash, or navigation_failed.
+    void browser_call_failed(RenderResult& r, const CdpResult& res, std::string_view what);
     rt::Task<bool> browser_call(CdpResult& out, std::string_view method, std::string params);
     Stop stop_reason() const noexcept;
     void finish_failure(RenderResult& r, Stop s);
