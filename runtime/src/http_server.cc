@@ -485,7 +485,17 @@ Task<void> HttpConnection::run() {
                 arm(o.write_timeout_ms);
                 int64_t sent;
                 if (send_body && res._file_fd >= 0) {
-                    sent = co_await _stream.send_all(_blk->out, _cs);
+                    // The head goes first, corked (MSG_MORE), so it leaves with the
+                    // file's first bytes; whatever the socket did not take now is sent
+                    // through the ring.
+                    iovec head{_blk->out.data(), _blk->out.size()};
+                    int64_t w = _stream.try_sendv(&head, 1, /*more=*/res._file_len > 0);
+                    sent = 0;
+                    if (w < 0 && w != -EAGAIN) sent = w;
+                    if (sent >= 0 && static_cast<size_t>(std::max<int64_t>(w, 0)) < _blk->out.size())
+                        sent = co_await _stream.send_all(std::span<const char>(_blk->out).subspan(
+                                                             static_cast<size_t>(std::max<int64_t>(w, 0))),
+                                                         _cs);
                     if (sent >= 0)
                         sent = co_await _stream.send_file(res._file_fd, res._file_off, res._file_len, _cs);
                 } else {
@@ -494,22 +504,20 @@ Task<void> HttpConnection::run() {
                     size_t niov = iov[1].iov_len ? 2 : 1;
                     iovec* cur = iov;
                     sent = 0;
+                    // Most responses fit the socket buffer: one sendmsg now, no ring round trip.
+                    if (int64_t w = _stream.try_sendv(cur, niov); w > 0) {
+                        iov_advance(cur, niov, static_cast<size_t>(w));
+                    } else if (w < 0 && w != -EAGAIN) {
+                        sent = w;
+                        niov = 0;
+                    }
                     while (niov > 0) {
                         int w = co_await _stream.sendv(cur, niov, _cs);
                         if (w <= 0) {
                             sent = w < 0 ? w : -EPIPE;
                             break;
                         }
-                        auto left = static_cast<size_t>(w);
-                        while (niov > 0 && left >= cur->iov_len) {
-                            left -= cur->iov_len;
-                            ++cur;
-                            --niov;
-                        }
-                        if (niov > 0) {
-                            cur->iov_base = static_cast<char*>(cur->iov_base) + left;
-                            cur->iov_len -= left;
-                        }
+                        iov_advance(cur, niov, static_cast<size_t>(w));
                     }
                 }
                 if (res._file_fd >= 0 && res._file_close) ::close(res._file_fd);

@@ -3,11 +3,14 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <system_error>
 #include <vector>
@@ -176,7 +179,10 @@ SocketAddress TcpListener::local_address() const {
 void TcpListener::arm() noexcept {
     if (_armed || _closing) return;
     io_uring_sqe* s = Reactor::current().sqe();
-    io_uring_prep_multishot_accept(s, _fd, nullptr, nullptr, SOCK_CLOEXEC);
+    // Non-blocking sockets let send_file() use sendfile(2) on the reactor thread; the
+    // ring still waits for readiness on them where the probe says so.
+    static const int accept_flags = SOCK_CLOEXEC | (nonblocking_sockets_supported() ? SOCK_NONBLOCK : 0);
+    io_uring_prep_multishot_accept(s, _fd, nullptr, nullptr, accept_flags);
     io_uring_sqe_set_data(s, static_cast<Completion*>(&_op));
     _armed = true;
 }
@@ -292,16 +298,7 @@ Task<int64_t> TcpStream::sendv_all(iovec* iov, size_t n, CancelToken tok, int64_
         if (r < 0) co_return r;
         if (r == 0) co_return -EPIPE;
         total += r;
-        auto left = static_cast<size_t>(r);
-        while (n > 0 && left >= iov->iov_len) {
-            left -= iov->iov_len;
-            ++iov;
-            --n;
-        }
-        if (n > 0) {
-            iov->iov_base = static_cast<char*>(iov->iov_base) + left;
-            iov->iov_len -= left;
-        }
+        iov_advance(iov, n, static_cast<size_t>(r));
     }
     co_return total;
 }
@@ -342,7 +339,92 @@ thread_local PipePool t_pipes;
 
 }  // namespace
 
+bool TcpStream::nonblocking() noexcept {
+    if (_nonblock < 0 && _fd >= 0) {
+        const int fl = ::fcntl(_fd, F_GETFL);
+        _nonblock = fl >= 0 && (fl & O_NONBLOCK) ? 1 : 0;
+    }
+    return _nonblock == 1;
+}
+
+int64_t TcpStream::try_sendv(const iovec* iov, size_t n, bool more) noexcept {
+    msghdr m{};
+    m.msg_iov = const_cast<iovec*>(iov);
+    m.msg_iovlen = n;
+    for (;;) {
+        const ssize_t r = ::sendmsg(_fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL | (more ? MSG_MORE : 0));
+        if (r >= 0) return r;
+        if (errno != EINTR) return -errno;
+    }
+}
+
+namespace {
+
+// sendfile(2) on a non-blocking socket, waiting for POLLOUT through the ring.
+Task<int64_t> sendfile_nonblocking(int sock, int file_fd, uint64_t offset, size_t len, CancelToken tok) {
+    auto off = static_cast<off_t>(offset);
+    int64_t total = 0;
+    while (len > 0) {
+        const ssize_t n = ::sendfile(sock, file_fd, &off, std::min<size_t>(len, size_t{1} << 30));
+        if (n > 0) {
+            total += n;
+            len -= static_cast<size_t>(n);
+            continue;
+        }
+        if (n == 0) co_return -EIO;  // the file is shorter than promised
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) co_return -errno;
+        const int r =
+            co_await uring_op([sock](io_uring_sqe* s) { io_uring_prep_poll_add(s, sock, POLLOUT); }, tok);
+        if (r < 0) co_return r;
+        if (r & (POLLERR | POLLHUP)) co_return -EPIPE;
+    }
+    co_return total;
+}
+
+// One probe of io_uring's behaviour on O_NONBLOCK sockets, on a private ring.
+bool probe_nonblocking_sockets() noexcept {
+    io_uring ring{};
+    if (io_uring_queue_init(4, &ring, 0) != 0) return false;
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) != 0) {
+        io_uring_queue_exit(&ring);
+        return false;
+    }
+    bool ok = false;
+    char byte = 0;
+    io_uring_sqe* s = io_uring_get_sqe(&ring);
+    io_uring_prep_recv(s, sv[0], &byte, 1, 0);
+    if (io_uring_submit(&ring) == 1) {
+        io_uring_cqe* cqe = nullptr;
+        // -EAGAIN right away: this kernel would fail every wait on such a socket.
+        if (io_uring_peek_cqe(&ring, &cqe) != 0 || cqe == nullptr) {
+            const char b = 'x';
+            if (::write(sv[1], &b, 1) == 1) {
+                __kernel_timespec ts{.tv_sec = 1, .tv_nsec = 0};
+                if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts) == 0 && cqe) ok = cqe->res == 1;
+            }
+        }
+        if (cqe) io_uring_cqe_seen(&ring, cqe);
+    }
+    ::close(sv[0]);
+    ::close(sv[1]);
+    io_uring_queue_exit(&ring);  // cancels anything left pending
+    return ok;
+}
+
+}  // namespace
+
+bool nonblocking_sockets_supported() noexcept {
+    static const bool ok = [] {
+        if (const char* e = std::getenv("EC_NO_NONBLOCK_SOCKETS"); e && *e == '1') return false;
+        return probe_nonblocking_sockets();
+    }();
+    return ok;
+}
+
 Task<int64_t> TcpStream::send_file(int file_fd, uint64_t offset, size_t len, CancelToken tok) {
+    if (nonblocking()) co_return co_await sendfile_nonblocking(_fd, file_fd, offset, len, tok);
     std::array<int, 2> pipe{};
     if (!t_pipes.acquire(pipe)) co_return -errno;
     int64_t total = 0;

@@ -116,15 +116,30 @@ class TcpListener {
     uint64_t _accepted = 0;
 };
 
+// Drops `bytes` already sent from the front of an iovec array (cur/n updated in place).
+inline void iov_advance(iovec*& cur, size_t& n, size_t bytes) noexcept {
+    while (n > 0 && bytes >= cur->iov_len) {
+        bytes -= cur->iov_len;
+        ++cur;
+        --n;
+    }
+    if (n > 0) {
+        cur->iov_base = static_cast<char*>(cur->iov_base) + bytes;
+        cur->iov_len -= bytes;
+    }
+}
+
 class TcpStream {
   public:
     TcpStream() = default;
     explicit TcpStream(int fd) noexcept : _fd(fd) {}
-    TcpStream(TcpStream&& o) noexcept : _fd(std::exchange(o._fd, -1)) {}
+    TcpStream(TcpStream&& o) noexcept
+        : _fd(std::exchange(o._fd, -1)), _nonblock(std::exchange(o._nonblock, -1)) {}
     TcpStream& operator=(TcpStream&& o) noexcept {
         if (this != &o) {
             close();
             _fd = std::exchange(o._fd, -1);
+            _nonblock = std::exchange(o._nonblock, -1);
         }
         return *this;
     }
@@ -161,13 +176,32 @@ class TcpStream {
     Task<int64_t> send_all(std::span<const char> buf, CancelToken tok = {}, int64_t timeout_ms = -1);
     // Loops over partial writes; `iov` is modified in place. Returns bytes or -errno.
     Task<int64_t> sendv_all(iovec* iov, size_t n, CancelToken tok = {}, int64_t timeout_ms = -1);
-    // Sends `len` bytes of `file_fd` from `offset` without copying through user space
-    // (splice through a pipe borrowed from a per-thread pool). Returns bytes or -errno.
+    // Sends `len` bytes of `file_fd` from `offset` without copying through user space.
+    // On a non-blocking socket (accepted sockets are, see nonblocking_sockets_supported()):
+    // sendfile(2) from this thread, waiting for POLLOUT through the ring when the socket
+    // buffer is full — no thread hop, one syscall per burst. Otherwise io_uring SPLICE
+    // through a pipe of a per-thread pool (executed by io-wq workers). The file's pages
+    // are expected in the page cache (as with nginx's sendfile; a cold read blocks the
+    // core for the disk read). Returns bytes or -errno.
     Task<int64_t> send_file(int file_fd, uint64_t offset, size_t len, CancelToken tok = {});
+
+    // Best-effort synchronous send without waiting (MSG_DONTWAIT): bytes sent, or -errno
+    // (-EAGAIN when the socket buffer is full). `more` sets MSG_MORE: the bytes wait for
+    // the next send (a response head before its file body leaves in the same segment).
+    int64_t try_sendv(const iovec* iov, size_t n, bool more = false) noexcept;
+
+    // True when the descriptor has O_NONBLOCK (queried once, then cached).
+    bool nonblocking() noexcept;
 
   private:
     int _fd = -1;
+    int8_t _nonblock = -1;  // -1 unknown, 0/1
 };
+
+// Whether this kernel's io_uring waits (arms poll) for send/recv on O_NONBLOCK sockets
+// instead of failing them with -EAGAIN. Probed once per process on a private ring.
+// Listeners accept non-blocking sockets only when it does (sendfile(2) needs them).
+bool nonblocking_sockets_supported() noexcept;
 
 // Connects to `addr`; returns the stream or -errno (ETIMEDOUT when the deadline passes).
 struct ConnectResult {

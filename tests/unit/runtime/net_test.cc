@@ -1,5 +1,6 @@
 #include "runtime/net.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -147,6 +148,84 @@ TEST(Net, SendFileSplicesWithoutUserCopy) {
     EXPECT_EQ(got, content.substr(1000, 250000));
     close(fd);
     unlink(tmpl);
+}
+
+// A body far larger than the socket buffers, to a reader that starts late: the sender
+// meets a full socket (EAGAIN / a pending splice) and must wait for room, in both
+// send_file paths — sendfile(2) on the non-blocking accepted socket, and io_uring splice
+// on a blocking one.
+TEST(Net, SendFileToASlowReaderWaitsForRoomInBothPaths) {
+    char tmpl[] = "/tmp/ec_sendfile_big_XXXXXX";
+    int fd = mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    std::string content(8 << 20, '\0');
+    for (size_t i = 0; i < content.size(); ++i)
+        content[i] = static_cast<char>('a' + (i * 7 + i / 4096) % 26);
+    ASSERT_EQ(write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    for (bool force_blocking : {false, true}) {
+        SCOPED_TRACE(force_blocking ? "splice path (blocking socket)" : "accepted socket");
+        Reactor r;
+        auto l = TcpListener::bind(SocketAddress::loopback(0));
+        SocketAddress addr = l->local_address();
+        bool was_nonblocking = false;
+        std::string got = r.block_on(
+            [](TcpListener& lst, SocketAddress a, int file, bool blocking, bool& nb) -> Task<std::string> {
+                auto sender = [](TcpListener& ll, int f, bool blk, bool& nbo) -> Task<void> {
+                    int sfd = co_await ll.accept();
+                    nbo = (fcntl(sfd, F_GETFL) & O_NONBLOCK) != 0;
+                    if (blk) fcntl(sfd, F_SETFL, fcntl(sfd, F_GETFL) & ~O_NONBLOCK);
+                    TcpStream s(sfd);
+                    EXPECT_EQ(s.nonblocking(), !blk && nbo);
+                    int64_t n = co_await s.send_file(f, 4096, (8 << 20) - 4096);
+                    EXPECT_EQ(n, (8 << 20) - 4096);
+                };
+                auto receiver = [](SocketAddress aa) -> Task<std::string> {
+                    auto c = co_await connect(aa, 2000);
+                    co_await sleep_for(Millis(200));  // let the sender fill every buffer first
+                    std::string all;
+                    char buf[65536];
+                    for (;;) {
+                        int n = co_await c.stream.recv(buf, {}, 5000);
+                        if (n <= 0) break;
+                        all.append(buf, static_cast<size_t>(n));
+                    }
+                    co_return all;
+                };
+                auto [_, s] = co_await when_all(sender(lst, file, blocking, nb), receiver(a));
+                co_await lst.close();
+                co_return s;
+            }(*l, addr, fd, force_blocking, was_nonblocking));
+        EXPECT_EQ(was_nonblocking, nonblocking_sockets_supported())
+            << "accepted sockets are non-blocking exactly when the ring waits on them";
+        ASSERT_EQ(got.size(), content.size() - 4096);
+        EXPECT_TRUE(got == content.substr(4096)) << "bytes differ";
+    }
+    close(fd);
+    unlink(tmpl);
+}
+
+// What the probe promises: on a non-blocking accepted socket a receive through the ring
+// still waits for data (here: until its timeout) instead of failing with EAGAIN.
+TEST(Net, RingWaitsOnNonBlockingAcceptedSockets) {
+    if (!nonblocking_sockets_supported())
+        GTEST_SKIP() << "this kernel's io_uring fails I/O on O_NONBLOCK sockets with EAGAIN; accepted "
+                        "sockets stay blocking";
+    Reactor r;
+    auto l = TcpListener::bind(SocketAddress::loopback(0));
+    SocketAddress addr = l->local_address();
+    int res = r.block_on([](TcpListener& lst, SocketAddress a) -> Task<int> {
+        auto c = co_await connect(a, 2000);
+        TcpStream s(co_await lst.accept());
+        EXPECT_TRUE(s.nonblocking());
+        char buf[16];
+        const int64_t t0 = Reactor::current().now_ms();
+        int n = co_await s.recv(buf, {}, 100);
+        EXPECT_GE(Reactor::current().now_ms() - t0, 90);
+        co_await lst.close();
+        co_return n;
+    }(*l, addr));
+    EXPECT_NE(res, -EAGAIN);
+    EXPECT_TRUE(res == -ETIMEDOUT || res == -ECANCELED || res == -ETIME) << res;
 }
 
 TEST(Net, ConnectRefusedAndListenerCloseWakesAcceptor) {
