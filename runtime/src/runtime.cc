@@ -33,7 +33,8 @@ void Runtime::run(const std::function<Task<void>(unsigned core)>& per_core) {
     ::signal(SIGPIPE, SIG_IGN);
     std::mutex mu;
     std::condition_variable cv;
-    unsigned started = 0;
+    unsigned arrived = 0;  // start barrier: never decremented (a fast core must not undo it)
+    unsigned running = 0;  // cores whose task has not finished yet
     bool abort_start = false;
     std::vector<std::exception_ptr> errors(_cores);
 
@@ -56,9 +57,10 @@ void Runtime::run(const std::function<Task<void>(unsigned core)>& per_core) {
             std::unique_lock lk(mu);
             _reactors[core].store(reactor.get(), std::memory_order_release);
             if (!reactor) abort_start = true;
-            ++started;
+            ++arrived;
+            ++running;
             cv.notify_all();
-            cv.wait(lk, [&] { return started == _cores; });
+            cv.wait(lk, [&] { return arrived == _cores; });
             if (abort_start) {
                 _reactors[core].store(nullptr, std::memory_order_release);
                 return;
@@ -73,14 +75,14 @@ void Runtime::run(const std::function<Task<void>(unsigned core)>& per_core) {
         // submit_to from a peer still finds this reactor alive.
         {
             std::unique_lock lk(mu);
-            --started;
+            --running;
             cv.notify_all();
         }
         Reactor* self = reactor.get();
         std::atomic<bool> all_done{false};
         std::thread waiter([&] {
             std::unique_lock lk(mu);
-            cv.wait(lk, [&] { return started == 0; });
+            cv.wait(lk, [&] { return running == 0; });
             all_done = true;
             self->post_remote([self] { self->stop(); });
         });
