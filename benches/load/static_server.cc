@@ -4,9 +4,11 @@
 //
 // memory: every file under DIR is read once at start and served from memory with one
 //         vectored send (header + body) per response — the gateway's cache-hit path.
-// splice: files are opened once and sent with splice(2) through a pipe (no user copy).
-// auto (default): memory below 64 KiB, splice from 64 KiB — the faster of the two at
-//         each size in `benches/run static` (see docs/runtime.md).
+// splice: files are opened once and sent without a user copy by TcpStream::send_file:
+//         sendfile(2) on the reactor thread when accepted sockets are non-blocking
+//         (rt::nonblocking_sockets_supported()), io_uring splice through a pipe otherwise.
+// auto (default): the faster at each size in `benches/run static` (docs/runtime.md): files
+//         at every size with sendfile(2); without it, memory below 64 KiB and splice above.
 // Prints "ready" on stdout once listening; SIGTERM/SIGINT drain and exit.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -94,7 +96,8 @@ int main(int argc, char** argv) {
         std::string rel = "/" + std::filesystem::relative(e.path(), root).string();
         File f;
         f.size = e.file_size();
-        bool in_memory = mode == "memory" || (mode == "auto" && f.size < 64 * 1024);
+        bool in_memory = mode == "memory" ||
+                         (mode == "auto" && !ec::rt::nonblocking_sockets_supported() && f.size < 64 * 1024);
         if (in_memory) {
             std::ifstream in(e.path(), std::ios::binary);
             std::ostringstream ss;
