@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Cache-hit serving: our static server (runtime + HTTP server, memory blobs) vs nginx-light
-# with an equivalent config: same 20 KB / 100 KB files, keep-alive, one worker each, both
-# pinned to the same core, wrk on the other core, 64 connections, alternating runs.
+# Cache-hit serving: our static server (runtime + HTTP server; MODE=auto: files sent with
+# sendfile(2), see static_server.cc) vs nginx-light with an equivalent config (sendfile on):
+# same 20 KB / 100 KB files, keep-alive, one worker each, both pinned to the same core, wrk
+# on the other core, 64 connections, 10 s runs alternating between the two servers.
+# RUNS (default 5) alternating runs per size; the ratios are of the medians. On a shared
+# 2-vCPU VM single 10 s runs of the same server vary by up to ±30 %, so more than three
+# runs per invocation keep one noisy run from deciding the ratio.
 set -euo pipefail
 source "$(dirname "$0")/common.bash"
 need nginx wrk taskset python3
 need_built benches/load/static_server
 DURATION=${DURATION:-10}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 CONNS=${CONNS:-64}
 MODE=${MODE:-auto}
 SERVER_CPU=${SERVER_CPU:-1}
