@@ -22,15 +22,18 @@ namespace {
 namespace reg = registry;
 using ::ec::test::RedisServer;
 
-uint16_t free_port() {
-    auto l = rt::TcpListener::bind(rt::SocketAddress::loopback(0));
-    return l->local_address().port();
+// Two distinct free ports: both listeners are held while the second is picked (a port
+// released by the first pick may otherwise be handed out again at once).
+std::pair<uint16_t, uint16_t> free_ports() {
+    auto a = rt::TcpListener::bind(rt::SocketAddress::loopback(0));
+    auto b = rt::TcpListener::bind(rt::SocketAddress::loopback(0));
+    return {a->local_address().port(), b->local_address().port()};
 }
 
 ServiceConfig config(const RedisServer& srv) {
     ServiceConfig c;
     c.server_id = "rs-it";
-    uint16_t port = free_port();
+    const auto [port, metrics_port] = free_ports();
     c.listen = {"127.0.0.1", port};
     c.listen_text = "127.0.0.1:" + std::to_string(port);
     c.advertise_host = "127.0.0.1";
@@ -40,7 +43,7 @@ ServiceConfig config(const RedisServer& srv) {
     c.engine.max_timeout_ms = 5000;
     c.queue_size = 2;
     c.metrics.enabled = true;
-    c.metrics.listen = {"127.0.0.1", free_port()};
+    c.metrics.listen = {"127.0.0.1", metrics_port};
     c.metrics.listen_text = "127.0.0.1:" + std::to_string(c.metrics.listen.port);
     c.metrics.namespace_ = "ec";
     return c;
