@@ -485,40 +485,15 @@ Task<void> HttpConnection::run() {
                 arm(o.write_timeout_ms);
                 int64_t sent;
                 if (send_body && res._file_fd >= 0) {
-                    // The head goes first, corked (MSG_MORE), so it leaves with the
-                    // file's first bytes; whatever the socket did not take now is sent
-                    // through the ring.
+                    // The head goes corked (MSG_MORE) so it leaves with the file's first bytes.
                     iovec head{_blk->out.data(), _blk->out.size()};
-                    int64_t w = _stream.try_sendv(&head, 1, /*more=*/res._file_len > 0);
-                    sent = 0;
-                    if (w < 0 && w != -EAGAIN) sent = w;
-                    if (sent >= 0 && static_cast<size_t>(std::max<int64_t>(w, 0)) < _blk->out.size())
-                        sent = co_await _stream.send_all(std::span<const char>(_blk->out).subspan(
-                                                             static_cast<size_t>(std::max<int64_t>(w, 0))),
-                                                         _cs);
+                    sent = co_await _stream.sendv_all(&head, 1, _cs, -1, /*more=*/res._file_len > 0);
                     if (sent >= 0)
                         sent = co_await _stream.send_file(res._file_fd, res._file_off, res._file_len, _cs);
                 } else {
                     iovec iov[2] = {{_blk->out.data(), _blk->out.size()},
                                     {const_cast<char*>(res._body.data()), send_body ? res._body.size() : 0}};
-                    size_t niov = iov[1].iov_len ? 2 : 1;
-                    iovec* cur = iov;
-                    sent = 0;
-                    // Most responses fit the socket buffer: one sendmsg now, no ring round trip.
-                    if (int64_t w = _stream.try_sendv(cur, niov); w > 0) {
-                        iov_advance(cur, niov, static_cast<size_t>(w));
-                    } else if (w < 0 && w != -EAGAIN) {
-                        sent = w;
-                        niov = 0;
-                    }
-                    while (niov > 0) {
-                        int w = co_await _stream.sendv(cur, niov, _cs);
-                        if (w <= 0) {
-                            sent = w < 0 ? w : -EPIPE;
-                            break;
-                        }
-                        iov_advance(cur, niov, static_cast<size_t>(w));
-                    }
+                    sent = co_await _stream.sendv_all(iov, iov[1].iov_len ? 2 : 1, _cs);
                 }
                 if (res._file_fd >= 0 && res._file_close) ::close(res._file_fd);
                 res._file_fd = -1;

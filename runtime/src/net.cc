@@ -280,21 +280,28 @@ void TcpStream::set_nodelay(bool on) noexcept {
 }
 
 Task<int64_t> TcpStream::send_all(std::span<const char> buf, CancelToken tok, int64_t timeout_ms) {
-    int64_t total = 0;
-    while (!buf.empty()) {
-        int r = co_await send(buf, tok, timeout_ms);
-        if (r < 0) co_return r;
-        if (r == 0) co_return -EPIPE;
-        total += r;
-        buf = buf.subspan(static_cast<size_t>(r));
-    }
-    co_return total;
+    iovec iov{const_cast<char*>(buf.data()), buf.size()};
+    co_return co_await sendv_all(&iov, 1, tok, timeout_ms);
 }
 
-Task<int64_t> TcpStream::sendv_all(iovec* iov, size_t n, CancelToken tok, int64_t timeout_ms) {
+Task<int64_t> TcpStream::sendv_all(iovec* iov, size_t n, CancelToken tok, int64_t timeout_ms, bool more) {
+    if (tok.cancelled()) co_return -ECANCELED;
     int64_t total = 0;
+    // Most sends fit the socket buffer: one sendmsg now, no ring round trip.
+    const int64_t w = try_sendv(iov, n, more);
+    if (w < 0 && w != -EAGAIN) co_return w;
+    if (w > 0) {
+        total = w;
+        iov_advance(iov, n, static_cast<size_t>(w));
+    }
+    const int flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0);
     while (n > 0) {
-        int r = co_await sendv(iov, n, tok, timeout_ms);
+        const int fd = _fd;
+        msghdr m{};
+        m.msg_iov = iov;
+        m.msg_iovlen = n;
+        int r = co_await uring_op(
+            [fd, &m, flags](io_uring_sqe* s) { io_uring_prep_sendmsg(s, fd, &m, flags); }, tok, timeout_ms);
         if (r < 0) co_return r;
         if (r == 0) co_return -EPIPE;
         total += r;

@@ -172,10 +172,13 @@ class TcpStream {
                         tok, timeout_ms);
     }
 
-    // Loops until everything is sent. Returns total bytes, or -errno.
+    // Loops until everything is sent: one synchronous sendmsg(MSG_DONTWAIT) first (most
+    // sends fit the socket buffer), the rest through the ring. `iov` is modified in place;
+    // `more` sets MSG_MORE (the bytes wait for the next send, e.g. a head before its file
+    // body). Returns total bytes, or -errno.
     Task<int64_t> send_all(std::span<const char> buf, CancelToken tok = {}, int64_t timeout_ms = -1);
-    // Loops over partial writes; `iov` is modified in place. Returns bytes or -errno.
-    Task<int64_t> sendv_all(iovec* iov, size_t n, CancelToken tok = {}, int64_t timeout_ms = -1);
+    Task<int64_t> sendv_all(iovec* iov, size_t n, CancelToken tok = {}, int64_t timeout_ms = -1,
+                            bool more = false);
     // Sends `len` bytes of `file_fd` from `offset` without copying through user space.
     // On a non-blocking socket (accepted sockets are, see nonblocking_sockets_supported()):
     // sendfile(2) from this thread, waiting for POLLOUT through the ring when the socket
