@@ -498,6 +498,16 @@ std::vector<pid_t> ChromeEngine::browser_pids() const {
     return v;
 }
 
+bool ChromeEngine::spare_pages_full() const noexcept {
+    const auto target = static_cast<size_t>(std::clamp(_opts.spare_pages, 0, _plan.slots_per_process));
+    for (const auto& p : _procs) {
+        if (!p->alive() || !p->ready || p->retiring || p->draining) continue;
+        const SparePages* sp = p->spares();
+        if (!sp || sp->ready() < target) return false;
+    }
+    return true;
+}
+
 std::vector<std::string> ChromeEngine::user_data_dirs() const {
     std::vector<std::string> v;
     for (const auto& p : _procs)

@@ -68,6 +68,8 @@ class ChromeEngine final : public RenderEngine {
     std::vector<std::string> user_data_dirs() const;
     // Renders that started on a prepared page (chrome_spares.h).
     uint64_t spare_pages_used() const noexcept { return _spares_used; }
+    // Whether every live process holds all the spare pages it keeps (tests wait for this).
+    bool spare_pages_full() const noexcept;
 
   private:
     struct Waiter {

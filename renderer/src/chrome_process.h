@@ -81,6 +81,7 @@ class ChromeProcess {
 
     // Pages prepared ahead of renders (null until launch() succeeded).
     SparePages* spares() noexcept { return _spares.get(); }
+    const SparePages* spares() const noexcept { return _spares.get(); }
 
     // Background work tied to this process (context disposals, spare pages); shutdown()
     // waits for it.

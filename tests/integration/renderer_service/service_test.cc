@@ -84,12 +84,12 @@ TEST(RenderService, RegistersServesAndShutsDownGracefully) {
     EXPECT_EQ(res.reservation->capacity, 2);
     test::HttpReply r = test::http_request(static_cast<uint16_t>(res.reservation->port), "POST", "/render",
                                            render_body("https://a.example/", res.reservation->slot));
-    ASSERT_TRUE(r.ok);
+    ASSERT_TRUE(r.ok) << r.error << "\n" << run.logs();
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("content-type"), "application/octet-stream");
 
     test::HttpReply m = test::http_request(run.metrics_port(), "GET", "/metrics");
-    ASSERT_TRUE(m.ok);
+    ASSERT_TRUE(m.ok) << m.error << "\n" << run.logs();
     EXPECT_EQ(m.status, 200);
     EXPECT_NE(m.body.find("ec_rs_renders_total{status=\"success\"} 1\n"), std::string::npos) << m.body;
     EXPECT_NE(m.body.find("\nec_rs_chrome_pool_size 2\n"), std::string::npos) << m.body;

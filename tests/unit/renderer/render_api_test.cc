@@ -33,7 +33,7 @@ simdjson::dom::element parse(simdjson::dom::parser& p, const std::string& json) 
 TEST(RenderApi, HealthAndUnknownPaths) {
     ApiHarness h(3, 3, 2000);
     HttpReply r = http_request(h.port(), "GET", "/health");
-    ASSERT_TRUE(r.ok);
+    ASSERT_TRUE(r.ok) << r.error;
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("content-type"), "application/json");
     EXPECT_EQ(r.body, R"({"status":"ok","pool_size":3,"available_instances":3,"active_instances":0})");
@@ -52,7 +52,7 @@ TEST(RenderApi, SuccessIsFramedHtml) {
     HttpReply r = http_request(
         h.port(), "POST", "/render",
         render_body("https://a.example/p?x=1", R"(,"tab_id":1,"timeout":60000000000,"include_har":true)"));
-    ASSERT_TRUE(r.ok);
+    ASSERT_TRUE(r.ok) << r.error;
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.header("content-type"), "application/octet-stream");
     std::string_view meta, html;
@@ -135,7 +135,7 @@ TEST(RenderApi, OversizedHtmlBecomesResponseTooLarge) {
     ApiHarness h(1, 1, 5000);
     HttpReply r = http_request(h.port(), "POST", "/render",
                                render_body("https://a.example/?big=" + std::to_string(20 * 1024 * 1024 + 1)));
-    ASSERT_TRUE(r.ok);
+    ASSERT_TRUE(r.ok) << r.error;
     EXPECT_EQ(r.status, 200);
     simdjson::dom::parser p;
     auto doc = parse(p, r.body);
@@ -158,7 +158,7 @@ TEST(RenderApi, BoundedQueueRefusesTheRest) {
     int ok = 0, refused = 0;
     for (auto& f : replies) {
         HttpReply r = f.get();
-        ASSERT_TRUE(r.ok);
+        ASSERT_TRUE(r.ok) << r.error;
         if (r.status == 200) ++ok;
         if (r.status == 503) {
             ++refused;
@@ -194,7 +194,7 @@ TEST(RenderApi, QueuedRenderGivesUpAfterMaxTimeout) {
 TEST(RenderApi, BackstopAnswersHardTimeout) {
     ApiHarness h(1, 1, 100);
     HttpReply r = http_request(h.port(), "POST", "/render", render_body("https://a.example/?delay=10000"));
-    ASSERT_TRUE(r.ok);
+    ASSERT_TRUE(r.ok) << r.error;
     EXPECT_EQ(r.status, 504);
     EXPECT_NE(r.body.find("\"error_type\":\"hard_timeout\""), std::string::npos) << r.body;
     h.stop();

@@ -2,7 +2,12 @@
 // SIGTERM would, wait() returns its exit code.
 #pragma once
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -24,7 +29,15 @@ class ServiceRunner {
     ServiceRunner(const ServiceConfig& cfg, FakeEngine::Counts* counts, std::string start_error = {},
                   uint64_t grace_ms = 0)
         : _cfg(cfg) {
+        // The service's log goes to a private file, printed by tests when they fail (logs()).
         _log.clear_sinks();
+        char path[] = "/tmp/ec-rs-test-log-XXXXXX";
+        int fd = ::mkstemp(path);
+        if (fd >= 0) {
+            ::close(fd);
+            _log_path = path;
+            _log.add_file(_log_path, rt::log::Format::text, rt::log::Level::debug);
+        }
         _th = std::thread([this, counts, start_error, grace_ms] {
             rt::Reactor r;
             {
@@ -58,6 +71,12 @@ class ServiceRunner {
     ~ServiceRunner() {
         stop();
         if (_th.joinable()) _th.join();
+        if (!_log_path.empty()) ::unlink(_log_path.c_str());
+    }
+    // What the service logged so far (for failure messages).
+    std::string logs() const {
+        std::ifstream in(_log_path);
+        return "service log:\n" + std::string(std::istreambuf_iterator<char>(in), {});
     }
     void stop() {
         std::lock_guard<std::mutex> lk(_mu);
@@ -79,6 +98,7 @@ class ServiceRunner {
 
   private:
     const ServiceConfig& _cfg;
+    std::string _log_path;
     rt::log::Logger _log;
     std::thread _th;
     std::mutex _mu;

@@ -63,7 +63,7 @@ TEST(Service, ServesHealthWhileWaitingForRedisAndStopsCleanly) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         r = test::http_request(port, "GET", "/health");
     }
-    ASSERT_TRUE(r.ok);
+    ASSERT_TRUE(r.ok) << r.error << "\n" << run.logs();
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.body, R"({"status":"ok","pool_size":2,"available_instances":2,"active_instances":0})");
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

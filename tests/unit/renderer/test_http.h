@@ -6,7 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -17,6 +19,7 @@ struct HttpReply {
     std::string head;
     std::string body;
     bool ok = false;
+    std::string error;  // why ok is false: the failing call and errno, or what arrived
     std::string header(std::string_view name) const {
         std::string h = head, n(name);
         for (auto& c : h)
@@ -42,6 +45,7 @@ inline HttpReply http_request(uint16_t port, std::string_view method, std::strin
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        r.error = "connect to port " + std::to_string(port) + ": " + std::strerror(errno);
         ::close(fd);
         return r;
     }
@@ -61,21 +65,29 @@ inline HttpReply http_request(uint16_t port, std::string_view method, std::strin
         if (n <= 0) break;
         s.remove_prefix(static_cast<size_t>(n));
     }
+    if (!s.empty()) r.error = "send: " + std::string(std::strerror(errno)) + "; ";
     std::string in;
     char buf[65536];
     for (;;) {
         ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n < 0) r.error += "recv: " + std::string(std::strerror(errno)) + "; ";
         if (n <= 0) break;
         in.append(buf, static_cast<size_t>(n));
     }
     ::close(fd);
     auto end = in.find("\r\n\r\n");
-    if (end == std::string::npos) return r;
+    if (end == std::string::npos) {
+        r.error += "no complete response head in " + std::to_string(in.size()) + " bytes received";
+        return r;
+    }
     r.head = in.substr(0, end + 2);
     r.status = std::atoi(r.head.c_str() + 9);
     r.body = in.substr(end + 4);
     std::string cl = r.header("content-length");
-    if (!cl.empty() && r.body.size() != static_cast<size_t>(std::atoll(cl.c_str()))) return r;
+    if (!cl.empty() && r.body.size() != static_cast<size_t>(std::atoll(cl.c_str()))) {
+        r.error += "body of " + std::to_string(r.body.size()) + " bytes, Content-Length " + cl;
+        return r;
+    }
     r.ok = true;
     return r;
 }
