@@ -16,6 +16,8 @@
 #include <fstream>
 #include <thread>
 
+#include "support/blocking_socket.h"
+
 extern char** environ;
 
 namespace ec::test {
@@ -51,14 +53,9 @@ std::string find_binary(const std::string& name) {
 
 namespace {
 bool port_open(uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
+    int fd = connect_loopback(port, 2000);
+    if (fd >= 0) ::close(fd);
+    return fd >= 0;
 }
 }  // namespace
 

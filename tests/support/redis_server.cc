@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "runtime/redis.h"
+#include "support/blocking_socket.h"
 
 namespace ec::test {
 
@@ -56,32 +57,9 @@ uint16_t free_loopback_port() {
 }
 
 // A blocking connection to 127.0.0.1:port with 2 s socket timeouts; -1 on failure.
-int dial(uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    timeval tv{2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    return fd;
-}
+int dial(uint16_t port) { return connect_loopback(port, 2000); }
 
-bool write_all(int fd, const std::string& s) {
-    size_t off = 0;
-    while (off < s.size()) {
-        ssize_t n = ::send(fd, s.data() + off, s.size() - off, MSG_NOSIGNAL);
-        if (n <= 0) return false;
-        off += static_cast<size_t>(n);
-    }
-    return true;
-}
+bool write_all(int fd, const std::string& s) { return send_all(fd, s); }
 
 // Reads one reply; false on EOF, timeout or protocol error.
 bool read_reply(int fd, rt::redis::ReplyParser& p, rt::redis::Reply& out) {
@@ -90,7 +68,7 @@ bool read_reply(int fd, rt::redis::ReplyParser& p, rt::redis::Reply& out) {
         auto st = p.next(out);
         if (st == rt::redis::ReplyParser::Status::reply) return true;
         if (st == rt::redis::ReplyParser::Status::error) return false;
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        ssize_t n = recv_some(fd, buf, sizeof buf);
         if (n <= 0) return false;
         p.feed(buf, static_cast<size_t>(n));
     }

@@ -1,9 +1,6 @@
 // A blocking HTTP/1.1 client for tests (one request per connection, Content-Length framed responses).
 #pragma once
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,6 +8,8 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+
+#include "support/blocking_socket.h"
 
 namespace ec::rs::test {
 
@@ -39,18 +38,8 @@ inline HttpReply http_request(uint16_t port, std::string_view method, std::strin
                               std::string_view body = {}, std::string_view content_type = "application/json",
                               int timeout_s = 10) {
     HttpReply r;
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        r.error = "connect to port " + std::to_string(port) + ": " + std::strerror(errno);
-        ::close(fd);
-        return r;
-    }
-    timeval tv{timeout_s, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int fd = ec::test::connect_loopback(port, timeout_s * 1000, &r.error);
+    if (fd < 0) return r;
     std::string req =
         std::string(method) + " " + std::string(path) + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n";
     if (!body.empty() || method == "POST") {
@@ -59,17 +48,11 @@ inline HttpReply http_request(uint16_t port, std::string_view method, std::strin
     }
     req += "\r\n";
     req += body;
-    std::string_view s = req;
-    while (!s.empty()) {
-        ssize_t n = ::send(fd, s.data(), s.size(), MSG_NOSIGNAL);
-        if (n <= 0) break;
-        s.remove_prefix(static_cast<size_t>(n));
-    }
-    if (!s.empty()) r.error = "send: " + std::string(std::strerror(errno)) + "; ";
+    if (!ec::test::send_all(fd, req)) r.error = "send: " + std::string(std::strerror(errno)) + "; ";
     std::string in;
     char buf[65536];
     for (;;) {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        ssize_t n = ec::test::recv_some(fd, buf, sizeof buf);
         if (n < 0) r.error += "recv: " + std::string(std::strerror(errno)) + "; ";
         if (n <= 0) break;
         in.append(buf, static_cast<size_t>(n));

@@ -15,6 +15,7 @@
 
 #include "runtime/reactor.h"
 #include "runtime/time.h"
+#include "support/blocking_socket.h"
 
 namespace ec::rt {
 namespace {
@@ -22,29 +23,14 @@ namespace {
 // ---------------------------------------------------------------- blocking test client
 
 int connect_to(uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        ::close(fd);
-        return -1;
-    }
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int fd = ec::test::connect_loopback(port, 5000);
+    if (fd < 0) return -1;
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return fd;
 }
 
-void send_str(int fd, std::string_view s) {
-    while (!s.empty()) {
-        ssize_t n = ::send(fd, s.data(), s.size(), MSG_NOSIGNAL);
-        if (n <= 0) return;
-        s.remove_prefix(static_cast<size_t>(n));
-    }
-}
+void send_str(int fd, std::string_view s) { (void)ec::test::send_all(fd, s); }
 
 struct Response {
     int status = 0;
@@ -73,7 +59,7 @@ Response read_response(int fd, std::string& pending, bool head_request = false) 
     char buf[65536];
     size_t hdr_end;
     while ((hdr_end = pending.find("\r\n\r\n")) == std::string::npos) {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        ssize_t n = ec::test::recv_some(fd, buf, sizeof buf);
         if (n <= 0) return r;
         pending.append(buf, static_cast<size_t>(n));
     }
@@ -82,7 +68,7 @@ Response read_response(int fd, std::string& pending, bool head_request = false) 
     r.status = std::atoi(r.head.c_str() + 9);
     size_t len = head_request ? 0 : static_cast<size_t>(std::atoll(r.header("content-length").c_str()));
     while (pending.size() < len) {
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        ssize_t n = ec::test::recv_some(fd, buf, sizeof buf);
         if (n <= 0) return r;
         pending.append(buf, static_cast<size_t>(n));
     }
@@ -97,7 +83,7 @@ bool peer_closed(int fd, int timeout_ms = 3000) {
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     char c;
     for (;;) {
-        ssize_t n = ::recv(fd, &c, 1, 0);
+        ssize_t n = ec::test::recv_some(fd, &c, 1);
         if (n == 0) return true;
         if (n < 0) return errno == ECONNRESET;
     }
@@ -400,7 +386,7 @@ TEST(HttpServer, ExpectContinue) {
         int fd = connect_to(port);
         send_str(fd, "POST /e HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
         char buf[64] = {};
-        ssize_t n = ::recv(fd, buf, sizeof buf - 1, 0);
+        ssize_t n = ec::test::recv_some(fd, buf, sizeof buf - 1);
         ASSERT_GT(n, 0);
         EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), "HTTP/1.1 100 Continue\r\n\r\n");
         send_str(fd, "data");
