@@ -3,13 +3,13 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 
 #include "chrome_engine.h"
 #include "config_test_mode.h"
 #include "log_setup.h"
+#include "runtime/command_line.h"
 #include "runtime/log.h"
 #include "runtime/runtime.h"
 #include "runtime/signals.h"
@@ -25,47 +25,6 @@ constexpr const char* kUsage =
     "  -t        test the configuration and exit (0 = valid, 1 = invalid)\n"
     "  -h        show this help\n";
 
-struct Args {
-    std::string config = ec::rs::kDefaultConfigPath;
-    bool test = false;
-    bool help = false;
-};
-
-// Go's flag conventions, as the gateway: -x or --x, "-c FILE" or "-c=FILE".
-bool parse_args(int argc, char** argv, Args& a, std::string& error) {
-    for (int i = 1; i < argc; ++i) {
-        std::string_view arg = argv[i];
-        if (arg.size() < 2 || arg[0] != '-') {
-            error = "unexpected argument: " + std::string(arg);
-            return false;
-        }
-        std::string_view name = arg.substr(arg.starts_with("--") ? 2 : 1);
-        std::optional<std::string_view> value;
-        if (auto eq = name.find('='); eq != std::string_view::npos) {
-            value = name.substr(eq + 1);
-            name = name.substr(0, eq);
-        }
-        if (name == "h" || name == "help") {
-            a.help = true;
-        } else if (name == "t") {
-            a.test = true;
-        } else if (name == "c") {
-            if (!value) {
-                if (i + 1 >= argc) {
-                    error = "flag needs an argument: -c";
-                    return false;
-                }
-                value = argv[++i];
-            }
-            a.config = std::string(*value);
-        } else {
-            error = "flag provided but not defined: " + std::string(arg);
-            return false;
-        }
-    }
-    return true;
-}
-
 // A free coroutine (not a capturing lambda): its frame must not point into a closure object.
 ec::rt::Task<void> run_service(ec::rs::Service& service, int& rc) {
     rc = co_await service.run();
@@ -74,9 +33,9 @@ ec::rt::Task<void> run_service(ec::rs::Service& service, int& rc) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    Args args;
+    ec::rt::CommandLine args;
     std::string error;
-    if (!parse_args(argc, argv, args, error)) {
+    if (!ec::rt::parse_command_line(argc, argv, {ec::rs::kDefaultConfigPath}, args, error)) {
         std::fprintf(stderr, "%s\n%s", error.c_str(), kUsage);
         return 2;
     }
@@ -87,17 +46,9 @@ int main(int argc, char** argv) {
     if (args.test) return ec::rs::run_config_test(args.config, std::cout, std::cerr);
 
     ec::rs::LoadResult loaded = ec::rs::load_service_config(args.config);
-    for (const auto& w : loaded.diagnostics.warnings()) {
-        std::fprintf(stderr, "warning: %s\n", ec::rt::format_diagnostic(w).c_str());
-    }
-    if (!loaded.config) {
-        for (const auto& e : loaded.diagnostics.errors()) {
-            std::fprintf(stderr, "%s\n", ec::rt::format_diagnostic(e).c_str());
-        }
-        std::fprintf(stderr, "render-service: configuration %s is invalid (%zu errors)\n",
-                     args.config.c_str(), loaded.diagnostics.errors().size());
-        return 1;
-    }
+    ec::rt::print_config_report(stderr, "render-service", args.config, loaded.diagnostics,
+                                loaded.config != nullptr);
+    if (!loaded.config) return 1;
     ec::rs::ServiceConfig& cfg = *loaded.config;
 
     ec::rt::log::Logger logger;

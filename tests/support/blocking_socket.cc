@@ -14,7 +14,8 @@ namespace ec::test {
 int connect_loopback(uint16_t port, int timeout_ms, std::string* error) {
     auto fail = [&](const char* what, int fd) {
         const int e = errno;
-        if (error) *error = std::string(what) + " 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(e);
+        if (error)
+            *error = std::string(what) + " 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(e);
         if (fd >= 0) ::close(fd);
         errno = e;
         return -1;

@@ -57,9 +57,13 @@ uint16_t free_loopback_port() {
 }
 
 // A blocking connection to 127.0.0.1:port with 2 s socket timeouts; -1 on failure.
-int dial(uint16_t port) { return connect_loopback(port, 2000); }
+int dial(uint16_t port) {
+    return connect_loopback(port, 2000);
+}
 
-bool write_all(int fd, const std::string& s) { return send_all(fd, s); }
+bool write_all(int fd, const std::string& s) {
+    return send_all(fd, s);
+}
 
 // Reads one reply; false on EOF, timeout or protocol error.
 bool read_reply(int fd, rt::redis::ReplyParser& p, rt::redis::Reply& out) {

@@ -30,7 +30,9 @@ int connect_to(uint16_t port) {
     return fd;
 }
 
-void send_str(int fd, std::string_view s) { (void)ec::test::send_all(fd, s); }
+void send_str(int fd, std::string_view s) {
+    (void)ec::test::send_all(fd, s);
+}
 
 struct Response {
     int status = 0;
