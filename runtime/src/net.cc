@@ -409,7 +409,12 @@ bool probe_nonblocking_sockets() noexcept {
             const char b = 'x';
             if (::write(sv[1], &b, 1) == 1) {
                 __kernel_timespec ts{.tv_sec = 1, .tv_nsec = 0};
-                if (io_uring_wait_cqe_timeout(&ring, &cqe, &ts) == 0 && cqe) ok = cqe->res == 1;
+                int w;
+                // io_uring task work of another ring on this thread interrupts the wait: wait again.
+                do {
+                    w = io_uring_wait_cqe_timeout(&ring, &cqe, &ts);
+                } while (w == -EINTR);
+                if (w == 0 && cqe) ok = cqe->res == 1;
             }
         }
         if (cqe) io_uring_cqe_seen(&ring, cqe);
