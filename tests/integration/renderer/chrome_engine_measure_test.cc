@@ -195,10 +195,12 @@ TEST(Measure, DISABLED_ThroughputAndMemoryByProcessLayout) {
     const int renders = env_int("EC_MEASURE_RENDERS", 120);
     const char* wf = getenv("EC_MEASURE_WAIT_FOR");  // NOLINT(concurrency-mt-unsafe)
     const std::string wait_for = wf && *wf ? wf : "load";
-    std::printf("wait_for=%s renders=%d (the pss of the whole Chromium tree; our CPU = this thread)\n",
-                wait_for.c_str(), renders);
-    std::printf("%5s %9s %9s %10s %9s %11s %11s %6s\n", "pool", "processes", "renders/s", "p50 ms",
-                "cpu ms/r", "pss idle MB", "pss peak MB", "fails");
+    std::printf(
+        "wait_for=%s renders=%d (CPU ms per render: ours = this thread, chrome = the whole Chromium tree; "
+        "PSS of that tree)\n",
+        wait_for.c_str(), renders);
+    std::printf("%5s %9s %9s %8s %9s %12s %11s %11s %6s\n", "pool", "processes", "renders/s", "p50 ms",
+                "our ms/r", "chrome ms/r", "pss idle MB", "pss peak MB", "fails");
     for (int pool : env_list("EC_MEASURE_POOLS", "4,8")) {
         for (int k : env_list("EC_MEASURE_PROCESSES", "1,2,4,8")) {
             if (k > pool) continue;
