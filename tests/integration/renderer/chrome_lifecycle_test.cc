@@ -149,7 +149,7 @@ TEST(EngineLifecycle, BrowserWithoutZygotesIsReplaced) {
     o.max_timeout_ms = 20'000;
     with_engine(o, [&](ChromeEngine& e) -> rt::Task<void> {
         const pid_t browser = e.browser_pids().at(0);
-        const auto zygotes = group_processes_with_arg(browser, "--type=zygote");
+        const auto zygotes = child_processes_with_arg(browser, "--type=zygote");
         EXPECT_EQ(zygotes.size(), 2u);
         for (pid_t z : zygotes)
             ::kill(z, SIGKILL);

@@ -93,7 +93,7 @@ struct ChromiumWatch::State {
 namespace {
 
 struct ProcInfo {
-    pid_t pid = 0, pgid = 0;
+    pid_t pid = 0, ppid = 0, pgid = 0;
     std::string cmdline;
 };
 
@@ -128,6 +128,7 @@ std::vector<ProcInfo> live_processes(bool with_cmdline) {
         if (st == 'Z' || st == 'X') continue;
         ProcInfo p;
         p.pid = static_cast<pid_t>(pid);
+        p.ppid = static_cast<pid_t>(ppid);
         p.pgid = static_cast<pid_t>(pgid);
         if (with_cmdline) p.cmdline = read_file(base + "/cmdline");
         out.push_back(std::move(p));
@@ -182,6 +183,13 @@ std::vector<pid_t> group_processes_with_arg(pid_t pgid, const std::string& arg) 
     std::vector<pid_t> out;
     for (const ProcInfo& p : live_processes(true))
         if (p.pgid == pgid && p.cmdline.find(arg) != std::string::npos) out.push_back(p.pid);
+    return out;
+}
+
+std::vector<pid_t> child_processes_with_arg(pid_t parent, const std::string& arg) {
+    std::vector<pid_t> out;
+    for (const ProcInfo& p : live_processes(true))
+        if (p.ppid == parent && p.cmdline.find(arg) != std::string::npos) out.push_back(p.pid);
     return out;
 }
 

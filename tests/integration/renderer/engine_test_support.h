@@ -76,6 +76,9 @@ class ChromiumWatch {
 
 // Live processes in process group `pgid` whose command line contains `arg`.
 std::vector<pid_t> group_processes_with_arg(pid_t pgid, const std::string& arg);
+// Live children of `parent` whose command line contains `arg` (a renderer the zygote has just forked
+// still carries the zygote's command line for a moment: only the browser's children are zygotes).
+std::vector<pid_t> child_processes_with_arg(pid_t parent, const std::string& arg);
 // Children of this process that are zombies.
 std::vector<pid_t> zombie_children();
 // Entries of a directory (names), excluding "." and "..".
