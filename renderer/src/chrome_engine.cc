@@ -15,6 +15,7 @@ namespace ec::rs {
 namespace {
 
 constexpr int64_t kLaunchTimeoutMs = 30'000;   // spawn → DevTools pipe answering
+constexpr int kStartAttempts = 2;              // launches of the whole set at start() before giving up
 constexpr int64_t kDisposeTimeoutMs = 10'000;  // Target.disposeBrowserContext
 constexpr int64_t kPingTimeoutMs = 5'000;
 constexpr unsigned kPingEveryS = 10;
@@ -103,20 +104,33 @@ rt::Task<void> ChromeEngine::start() {
     _slot_failures.assign(static_cast<size_t>(_plan.processes), 0);
     _slot_replacing.assign(static_cast<size_t>(_plan.processes), false);
     std::vector<std::shared_ptr<ChromeProcess>> ps;
-    std::vector<rt::Task<std::string>> launches;
-    for (int slot = 0; slot < _plan.processes; ++slot) {
-        ps.push_back(add_process(slot));
-        launches.push_back(launch(*ps.back()));
-    }
-    std::vector<std::string> errors = co_await rt::when_all(std::move(launches));
+    std::vector<std::string> errors;
     int ok = 0;
     std::string first_error;
-    for (size_t i = 0; i < ps.size(); ++i) {
-        if (errors[i].empty()) {
-            ++ok;
-            continue;
+    // A browser now and then dies while starting (seen under heavy CPU load: the DevTools pipe closed
+    // ~200 ms after the spawn). When none came up, the whole set is launched once more before the
+    // engine gives up; a set that is partly up replaces its failures in the background (below).
+    for (int attempt = 1;; ++attempt) {
+        ps.clear();
+        std::vector<rt::Task<std::string>> launches;
+        for (int slot = 0; slot < _plan.processes; ++slot) {
+            ps.push_back(add_process(slot));
+            launches.push_back(launch(*ps.back()));
         }
-        if (first_error.empty()) first_error = errors[i];
+        errors = co_await rt::when_all(std::move(launches));
+        ok = 0;
+        first_error.clear();
+        for (size_t i = 0; i < ps.size(); ++i) {
+            if (errors[i].empty()) {
+                ++ok;
+                continue;
+            }
+            if (first_error.empty()) first_error = errors[i];
+        }
+        if (ok > 0 || attempt == kStartAttempts) break;
+        _log.warn("no Chromium process started; trying once more", {{"error", first_error}});
+        for (const auto& p : ps)
+            schedule_shutdown(p);  // in the background; each leaves _procs when it is down
     }
     if (ok == 0) {
         _stopping = true;

@@ -3,10 +3,12 @@
 // zombie or orphan Chromium process ever left behind (also after kill -9 of the service).
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
 #include <random>
 #include <string>
@@ -381,6 +383,40 @@ TEST(EngineLifecycle, MissingBinaryFailsStartWithAClearMessage) {
     }());
     EXPECT_NE(what.find("/nonexistent/chromium-headless-shell"), std::string::npos) << what;
     EXPECT_TRUE(list_dir(dir.path).empty());
+}
+
+// A browser that dies while starting (seen under heavy load) does not fail the engine's start:
+// the set is launched once more.
+TEST(EngineLifecycle, StartLaunchesOnceMoreWhenNoBrowserCameUp) {
+    EC_REQUIRE_CHROMIUM();
+    std::string why;
+    const std::string real = chrome_binary(&why);
+    TempDir bin;
+    const std::string wrapper = bin.path + "/chromium-once-broken";
+    {
+        // The first start exits at once (the DevTools pipe closes); later ones are the real browser.
+        std::ofstream f(wrapper);
+        f << "#!/bin/sh\nif [ ! -e '" << bin.path << "/tried' ]; then : > '" << bin.path
+          << "/tried'; exit 1; fi\nexec '" << real << "' \"$@\"\n";
+    }
+    ASSERT_EQ(::chmod(wrapper.c_str(), 0755), 0);
+    FixtureSite site;
+    site.page("/ok", "<html><body>fine</body></html>");
+    TempDir dir;
+    ChromiumWatch watch(tag_environment());
+    std::vector<std::string> log;
+    EngineOptions o = test_options(dir.path, &log);
+    o.chrome_binary = wrapper;
+    with_engine(o, [&](ChromeEngine& e) -> rt::Task<void> {
+        EXPECT_EQ(e.browser_pids().size(), 1u);
+        RenderResult r = co_await e.render(request(site.url("/ok")), {});
+        EXPECT_TRUE(r.success) << describe(r);
+    });
+    bool logged = false;
+    for (const auto& l : log)
+        logged |= l.find("no Chromium process started; trying once more") != std::string::npos;
+    EXPECT_TRUE(logged);
+    expect_nothing_left(watch, dir.path);
 }
 
 // 200 renders while browsers and their children are SIGKILLed at random: every render
