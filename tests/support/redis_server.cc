@@ -56,15 +56,6 @@ uint16_t free_loopback_port() {
     return ntohs(a.sin_port);
 }
 
-// A blocking connection to 127.0.0.1:port with 2 s socket timeouts; -1 on failure.
-int dial(uint16_t port) {
-    return connect_loopback(port, 2000);
-}
-
-bool write_all(int fd, const std::string& s) {
-    return send_all(fd, s);
-}
-
 // Reads one reply; false on EOF, timeout or protocol error.
 bool read_reply(int fd, rt::redis::ReplyParser& p, rt::redis::Reply& out) {
     char buf[4096];
@@ -189,11 +180,11 @@ bool RedisServer::wait_ready(std::string* why) {
             *why = "redis-server exited at start-up; log:\n" + read_file(_dir + "/redis.log");
             return false;
         }
-        int fd = dial(_port);
+        int fd = connect_loopback(_port, 2000);
         if (fd >= 0) {
             rt::redis::ReplyParser p;
             rt::redis::Reply r;
-            bool ok = write_all(fd, "*1\r\n$4\r\nPING\r\n") && read_reply(fd, p, r);
+            bool ok = send_all(fd, "*1\r\n$4\r\nPING\r\n") && read_reply(fd, p, r);
             ::close(fd);
             // -NOAUTH also proves the server is up (it was started with a password).
             if (ok && (r.str() == "PONG" || r.error_code() == "NOAUTH")) return true;
@@ -222,21 +213,21 @@ void RedisServer::restart() {
 }
 
 std::string RedisServer::command(const std::vector<std::string>& args) const {
-    int fd = dial(_port);
+    int fd = connect_loopback(_port, 2000);
     if (fd < 0) throw std::runtime_error("cannot connect to redis-server on port " + std::to_string(_port));
     rt::redis::ReplyParser p;
     rt::redis::Reply r;
     std::string out;
     if (!_opts.password.empty()) {
         rt::redis::append_command(out, {"AUTH", _opts.password});
-        if (!write_all(fd, out) || !read_reply(fd, p, r)) {
+        if (!send_all(fd, out) || !read_reply(fd, p, r)) {
             ::close(fd);
             throw std::runtime_error("AUTH failed");
         }
         out.clear();
     }
     rt::redis::append_command(out, rt::redis::ArgList(args));
-    bool ok = write_all(fd, out) && read_reply(fd, p, r);
+    bool ok = send_all(fd, out) && read_reply(fd, p, r);
     ::close(fd);
     if (!ok) throw std::runtime_error("no reply from redis-server to " + args.at(0));
     return r.to_string();

@@ -31,8 +31,9 @@ class ServiceRunner {
         : _cfg(cfg) {
         // The service's log goes to a private file, printed by tests when they fail (logs()).
         _log.clear_sinks();
-        char path[] = "/tmp/ec-rs-test-log-XXXXXX";
-        int fd = ::mkstemp(path);
+        const char* tmp = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
+        std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/ec-rs-test-log-XXXXXX";
+        int fd = ::mkstemp(path.data());
         if (fd >= 0) {
             ::close(fd);
             _log_path = path;
